@@ -1,0 +1,66 @@
+"""What the product endpoints do, behind the HTTP layer: transactions, queueing, caching.
+
+Every write commits the product and the jobs for its images in one transaction (the outbox),
+then invalidates the product's cache entry, so a reader never sees a write that is not
+committed and a committed write is never hidden behind an older cached copy.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from api.representation import render_product
+from models.db import db
+from models.products import (
+    ProductNotFound,
+    ProductRow,
+    create_product,
+    delete_product,
+    get_product,
+    list_products,
+    lock_owned_product,
+    update_product,
+)
+
+
+class Catalog:
+    """The product use cases the API offers."""
+
+    def create(
+        self, user_id: int, name: str, description: str | None, images: list[str], price: Decimal
+    ) -> ProductRow:
+        with db.atomic():
+            return create_product(user_id, name, description, images, price)
+
+    def read(self, product_id: int) -> tuple[bytes | None, bool]:
+        """The product's JSON and whether it came from the cache (None: no such product)."""
+        row = get_product(product_id)
+        return (render_product(row) if row else None), False
+
+    def update(self, product_id: int, user_id: int, changes: dict) -> ProductRow:
+        with db.atomic():
+            product = lock_owned_product(product_id, user_id)
+            updated, _to_queue = update_product(product, changes)
+        return updated
+
+    def delete(self, product_id: int, user_id: int) -> None:
+        with db.atomic():
+            delete_product(lock_owned_product(product_id, user_id))
+
+    def page(
+        self,
+        user_id: int,
+        *,
+        min_price: Decimal | None,
+        max_price: Decimal | None,
+        name: str | None,
+        before_id: int | None,
+        limit: int,
+    ) -> list[ProductRow]:
+        return list_products(
+            user_id, min_price=min_price, max_price=max_price, name=name,
+            before_id=before_id, limit=limit,
+        )
+
+
+__all__ = ["Catalog", "ProductNotFound"]

@@ -1,0 +1,38 @@
+"""Opaque, signed page cursors: the client can pass them back but cannot forge them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+_SIGNATURE_BYTES = 12
+
+
+class InvalidCursor(ValueError):
+    """The cursor was not issued by this API (or was altered)."""
+
+
+def _signature(payload: bytes, secret: bytes) -> bytes:
+    return hmac.new(secret, b"cursor:" + payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
+
+
+def encode_cursor(last_id: int, secret: bytes) -> str:
+    """A cursor that resumes after ``last_id`` in newest-first order."""
+    payload = str(last_id).encode()
+    token = payload + b"." + _signature(payload, secret)
+    return base64.urlsafe_b64encode(token).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str, secret: bytes) -> int:
+    """The id a cursor resumes after; raises :class:`InvalidCursor`."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload, signature = raw[: -_SIGNATURE_BYTES - 1], raw[-_SIGNATURE_BYTES:]
+        if raw[-_SIGNATURE_BYTES - 1 : -_SIGNATURE_BYTES] != b"." or not hmac.compare_digest(
+            signature, _signature(payload, secret)
+        ):
+            raise InvalidCursor(cursor)
+        return int(payload)
+    except (ValueError, TypeError) as error:
+        raise InvalidCursor(cursor) from error

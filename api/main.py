@@ -1,0 +1,29 @@
+"""Process start-up for the API: read settings, set up logging, bind the database."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import falcon
+
+from api.app import create_app
+from core.logs import configure_logging
+from core.settings import SettingsError, from_env
+from models.db import bind
+
+logger = logging.getLogger(__name__)
+
+
+def build_app() -> falcon.App:
+    try:
+        settings = from_env()
+    except SettingsError as error:
+        sys.exit(f"configuration error: {error}")
+    configure_logging(settings.log_level)
+    if settings.uses_development_secret:
+        logger.warning(
+            "API_KEY_SECRET is not set: using the development value, unfit for production"
+        )
+    bind(settings.database_url)
+    return create_app(settings)

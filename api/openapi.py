@@ -1,0 +1,146 @@
+"""The OpenAPI 3.1 document, built from the same msgspec structs that validate requests."""
+
+from __future__ import annotations
+
+import msgspec
+
+from api import schemas
+
+_REF = "#/components/schemas/{name}"
+_JSON = "application/json"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": _REF.format(name=name)}
+
+
+def _body(name: str) -> dict:
+    return {"required": True, "content": {_JSON: {"schema": _ref(name)}}}
+
+
+def _response(description: str, name: str | None = None, headers: dict | None = None) -> dict:
+    response: dict = {"description": description}
+    if name:
+        response["content"] = {_JSON: {"schema": _ref(name)}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _errors(*statuses: int) -> dict:
+    reasons = {
+        400: "Malformed JSON or a bad query parameter",
+        401: "No valid API key",
+        403: "Not the owner",
+        404: "No such resource",
+        409: "E-mail already registered",
+        413: "Body over 1 MiB",
+        415: "Body is not application/json",
+        422: "A field breaks its rule; `description` names it",
+        503: "A backing service is down; retry",
+    }
+    return {str(status): _response(reasons[status], "Error") for status in statuses}
+
+
+_ID = {"type": "string", "pattern": "^[0-9]+$"}
+_LOCATION = {"Location": {"schema": {"type": "string"}}}
+_X_CACHE = {"X-Cache": {"schema": {"type": "string", "enum": ["HIT", "MISS"]}}}
+_SECURED = [{"apiKey": []}]
+
+
+def _query(name: str, schema: dict, *, required: bool = False, description: str = "") -> dict:
+    return {"name": name, "in": "query", "required": required, "schema": schema,
+            "description": description}
+
+
+def build_document() -> dict:
+    """The whole document; ``/openapi.json`` serves it as it is."""
+    _, components = msgspec.json.schema_components(
+        [schemas.UserCreate, schemas.UserCreated, schemas.User, schemas.ProductCreate,
+         schemas.ProductPatch, schemas.Product, schemas.ProductPage, schemas.Error,
+         schemas.Readiness],
+        ref_template=_REF,
+    )
+    item_id = [{"name": "id", "in": "path", "required": True, "schema": _ID}]
+    write = _errors(400, 401, 413, 415, 422, 503)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Product catalog", "version": "1.0.0",
+                 "description": "Products with asynchronously compressed images."},
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
+        },
+        "paths": {
+            "/users": {"post": {
+                "operationId": "createUser",
+                "requestBody": _body("UserCreate"),
+                "responses": {"201": _response("Created; the key is shown this once",
+                                               "UserCreated", _LOCATION),
+                              **_errors(400, 409, 413, 415, 422, 503)},
+            }},
+            "/users/{id}": {"get": {
+                "operationId": "getUser", "parameters": item_id,
+                "responses": {"200": _response("The user (with e-mail for its own key)", "User"),
+                              **_errors(404, 503)},
+            }},
+            "/products": {
+                "post": {
+                    "operationId": "createProduct", "security": _SECURED,
+                    "requestBody": _body("ProductCreate"),
+                    "responses": {"201": _response("Created; images are queued", "Product",
+                                                   _LOCATION),
+                                  **write, **_errors(403)},
+                },
+                "get": {
+                    "operationId": "listProducts",
+                    "parameters": [
+                        _query("user_id", {"type": "integer", "minimum": 1}, required=True),
+                        _query("min_price", {"type": "string"}, description="inclusive"),
+                        _query("max_price", {"type": "string"}, description="inclusive"),
+                        _query("name", {"type": "string"},
+                               description="case-insensitive substring of product_name"),
+                        _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+                        _query("cursor", {"type": "string"},
+                               description="a next_cursor from an earlier page"),
+                    ],
+                    "responses": {"200": _response("Newest first", "ProductPage"),
+                                  **_errors(400, 503)},
+                },
+            },
+            "/products/{id}": {
+                "get": {
+                    "operationId": "getProduct", "parameters": item_id,
+                    "responses": {"200": _response("The product", "Product", _X_CACHE),
+                                  **_errors(404, 503)},
+                },
+                "patch": {
+                    "operationId": "updateProduct", "parameters": item_id,
+                    "security": _SECURED, "requestBody": _body("ProductPatch"),
+                    "responses": {"200": _response("The updated product", "Product"),
+                                  **write, **_errors(403, 404)},
+                },
+                "delete": {
+                    "operationId": "deleteProduct", "parameters": item_id,
+                    "security": _SECURED,
+                    "responses": {"204": _response("Deleted"),
+                                  **_errors(401, 403, 404, 503)},
+                },
+            },
+            "/healthz": {"get": {"operationId": "health",
+                                 "responses": {"200": _response("The process runs")}}},
+            "/readyz": {"get": {
+                "operationId": "readiness",
+                "responses": {"200": _response("Ready", "Readiness"),
+                              "503": _response("The database is unreachable", "Readiness")},
+            }},
+        },
+    }
+
+
+class OpenApi:
+    def __init__(self) -> None:
+        self._body = msgspec.json.encode(build_document())
+
+    def on_get(self, req, resp) -> None:  # noqa: ANN001 - Falcon's responder signature
+        resp.data = self._body

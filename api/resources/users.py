@@ -1,0 +1,38 @@
+"""``/users``: sign-up (which hands out the API key, once) and public profiles."""
+
+from __future__ import annotations
+
+import falcon
+
+from api.auth import Authenticator, hash_api_key, new_api_key
+from api.bodies import read_body
+from api.params import not_found, path_id
+from api.representation import dumps, user_document
+from api.schemas import UserCreate
+from models.users import EmailTaken, create_user, get_user
+
+
+class Users:
+    def __init__(self, *, authenticator: Authenticator, api_key_secret: str) -> None:
+        self._authenticator = authenticator
+        self._secret = api_key_secret
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        body = read_body(req, UserCreate)
+        api_key = new_api_key()
+        try:
+            user = create_user(body.name, body.email, hash_api_key(api_key, self._secret))
+        except EmailTaken:
+            raise falcon.HTTPConflict(
+                title="Conflict", description="`email` is already registered."
+            ) from None
+        resp.status = falcon.HTTP_201
+        resp.location = f"/users/{user.id}"
+        resp.data = dumps({**user_document(user, with_email=True), "api_key": api_key})
+
+    def on_get_item(self, req: falcon.Request, resp: falcon.Response, user_id: str) -> None:
+        user = get_user(path_id(user_id, "user"))
+        if user is None:
+            raise not_found("user")
+        own = self._authenticator.user_id(req) == user.id
+        resp.data = dumps(user_document(user, with_email=own))

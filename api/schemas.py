@@ -1,0 +1,162 @@
+"""Request and response bodies as msgspec structs: they validate input and, through
+:mod:`api.openapi`, generate the documented schemas, so the two cannot drift.
+
+Bodies are decoded by msgspec straight into these types; JSON numbers become ``Decimal``
+from their text, never through a binary float.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+PRICE_MAX = Decimal("99999999.99")
+CENT = Decimal("0.01")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+Name = Annotated[
+    str, Meta(min_length=1, max_length=255, description="1-255 characters after trimming")
+]
+Description = Annotated[str, Meta(max_length=10_000)]
+Email = Annotated[str, Meta(min_length=3, max_length=254, examples=["ada@example.com"])]
+ImageUrl = Annotated[str, Meta(min_length=1, max_length=2048, description="absolute http(s) URL")]
+Images = Annotated[list[ImageUrl], Meta(max_length=10)]
+Price = Annotated[
+    Decimal,
+    Meta(
+        description="0 to 99999999.99, at most two decimal places; a JSON number or string",
+        extra_json_schema={"anyOf": [{"type": "string"}, {"type": "number"}],
+                           "examples": ["49.90"]},
+    ),
+]
+Id = Annotated[int, Meta(ge=1, le=2**63 - 1)]
+
+
+def _trimmed(field: str, value: str) -> str:
+    trimmed = value.strip()
+    if not trimmed:
+        raise ValueError(f"`{field}` must have at least 1 character after trimming")
+    return trimmed
+
+
+def _check_price(value: Decimal) -> Decimal:
+    if not value.is_finite() or not Decimal(0) <= value <= PRICE_MAX:
+        raise ValueError("`product_price` must be between 0 and 99999999.99")
+    if value != value.quantize(CENT):
+        raise ValueError("`product_price` must have at most two decimal places")
+    return value.quantize(CENT)
+
+
+def _check_images(urls: list[str]) -> None:
+    for index, url in enumerate(urls):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or any(
+            c.isspace() for c in url
+        ):
+            raise ValueError(f"`product_images[{index}]` must be an absolute http or https URL")
+
+
+class UserCreate(Struct, forbid_unknown_fields=True):
+    name: Name
+    email: Email
+
+    def __post_init__(self) -> None:
+        self.name = _trimmed("name", self.name)
+        self.email = self.email.strip()
+        if not _EMAIL.fullmatch(self.email):
+            raise ValueError("`email` must look like an e-mail address")
+
+
+class ProductCreate(Struct, forbid_unknown_fields=True):
+    product_name: Name
+    product_price: Price
+    product_description: Description | None = None
+    product_images: Images = msgspec.field(default_factory=list)
+    user_id: Id | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        self.product_name = _trimmed("product_name", self.product_name)
+        self.product_price = _check_price(self.product_price)
+        _check_images(self.product_images)
+
+
+class ProductPatch(Struct, forbid_unknown_fields=True):
+    product_name: Name | UnsetType = UNSET
+    product_description: Description | None | UnsetType = UNSET
+    product_images: Images | UnsetType = UNSET
+    product_price: Price | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if self.product_name is not UNSET:
+            self.product_name = _trimmed("product_name", self.product_name)
+        if self.product_price is not UNSET:
+            self.product_price = _check_price(self.product_price)
+        if self.product_images is not UNSET:
+            _check_images(self.product_images)
+
+    def changes(self) -> dict:
+        """The fields the client sent, by column name."""
+        return {
+            field: getattr(self, field)
+            for field in self.__struct_fields__
+            if getattr(self, field) is not UNSET
+        }
+
+
+# Response bodies: documentation only; responses are rendered straight from rows.
+
+
+class User(Struct):
+    id: int
+    name: str
+    created_at: datetime
+    email: str | UnsetType = UNSET
+
+
+class UserCreated(Struct):
+    id: int
+    name: str
+    email: str
+    created_at: datetime
+    api_key: Annotated[str, Meta(description="shown this once; send as `Bearer` token")]
+
+
+class ImageError(Struct):
+    index: int
+    url: str
+    reason: str
+
+
+class Product(Struct):
+    id: int
+    user_id: int
+    product_name: str
+    product_description: str | None
+    product_images: list[str]
+    compressed_product_images: list[str | None]
+    image_status: Literal["pending", "done", "failed"]
+    image_errors: list[ImageError]
+    product_price: Annotated[str, Meta(pattern=r"^\d{1,8}\.\d{2}$")]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProductPage(Struct):
+    items: list[Product]
+    next_cursor: str | None
+
+
+class Error(Struct):
+    title: str
+    description: str
+
+
+class Readiness(Struct):
+    status: Literal["ok", "degraded", "unavailable"]
+    checks: dict[str, str]

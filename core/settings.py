@@ -1,0 +1,217 @@
+"""Every setting of the system, read once from the environment into one frozen object.
+
+Entry points call :func:`from_env` and pass the result down; libraries and tests never read
+the environment themselves, and tests build ``Settings(...)`` directly. A bad value raises
+:class:`SettingsError` naming the variable, which entry points turn into one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+from urllib.parse import quote
+
+#: Used when API_KEY_SECRET is unset, so development needs no setup; start-up warns about it.
+DEVELOPMENT_API_KEY_SECRET = "development-only-api-key-secret"
+
+T = TypeVar("T")
+
+
+class SettingsError(ValueError):
+    """A variable has a value the system cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The system's configuration (SPEC section 2); durations in seconds unless named _ms."""
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/product_management"
+    broker_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_secure: bool = False
+    s3_bucket: str = "product-images"
+    s3_access_key: str = "minioadmin"
+    s3_secret_key: str = "minioadmin"
+    s3_public_url: str = "http://127.0.0.1:9000/product-images"
+    cache_enabled: bool = True
+    cache_ttl_seconds: int = 300
+    image_max_bytes: int = 20 * 1024 * 1024
+    image_max_pixels: int = 50_000_000
+    image_max_dimension: int = 1600
+    image_format: str = "jpeg"
+    image_quality: int = 80
+    image_max_retries: int = 5
+    image_retry_min_backoff_ms: int = 5_000
+    image_retry_max_backoff_ms: int = 300_000
+    image_fetch_connect_timeout: float = 3.0
+    image_fetch_total_timeout: float = 25.0
+    image_fetch_allow_private: bool = False
+    api_key_secret: str = DEVELOPMENT_API_KEY_SECRET
+    log_level: str = "INFO"
+    port: int = 8080
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with some fields changed (tests and benchmarks derive variants this way)."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def uses_development_secret(self) -> bool:
+        return self.api_key_secret == DEVELOPMENT_API_KEY_SECRET
+
+
+def _boolean(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError("expected a positive integer")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise ValueError("expected a positive number")
+    return value
+
+
+def _quality(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 100:
+        raise ValueError("expected an integer from 1 to 100")
+    return value
+
+
+def _image_format(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("jpeg", "webp"):
+        raise ValueError("expected jpeg or webp")
+    return value
+
+
+def _log_level(text: str) -> str:
+    value = text.strip().upper()
+    if value not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise ValueError("expected a port number from 1 to 65535")
+    return value
+
+
+def _url(*schemes: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text.split("://", 1)[0] not in schemes or "://" not in text:
+            expected = " or ".join(scheme + "://" for scheme in schemes)
+            raise ValueError(f"expected a URL starting with {expected}")
+        return text
+
+    return parse
+
+
+def _non_empty(text: str) -> str:
+    if not text.strip():
+        raise ValueError("expected a non-empty value")
+    return text
+
+
+def from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read every variable of SPEC section 2; the real environment wins over ``.env``.
+
+    Parameters:
+      environ: the variables to read; by default ``.env`` (when present) under ``os.environ``.
+    """
+    if environ is None:
+        from dotenv import dotenv_values
+
+        environ = {**{k: v for k, v in dotenv_values(".env").items() if v is not None},
+                   **os.environ}
+    env = environ
+    defaults = Settings()
+
+    def read(name: str, parse: Callable[[str], T], default: T) -> T:
+        raw = env.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            return parse(raw)
+        except ValueError as error:
+            raise SettingsError(f"{name}: {error}") from None
+
+    def split_database_url() -> str:
+        user = quote(env.get("DB_USER", "postgres"), safe="")
+        password = env.get("DB_PASSWORD", "")
+        auth = user + (":" + quote(password, safe="") if password else "")
+        host = env.get("DB_HOST", "127.0.0.1")
+        port = read("DB_PORT", _port, 5432)
+        name = env.get("DB_NAME", "product_management")
+        return f"postgresql://{auth}@{host}:{port}/{name}"
+
+    queue_host = env.get("QUEUE_HOST") or "127.0.0.1"
+    cache_host = env.get("CACHE_HOST") or "127.0.0.1"
+    return Settings(
+        database_url=read("DATABASE_URL", _url("postgresql", "postgres"), split_database_url()),
+        broker_url=read("BROKER_URL", _url("amqp", "amqps"),
+                        f"amqp://guest:guest@{queue_host}:5672/%2F"),
+        redis_url=read("REDIS_URL", _url("redis", "rediss", "unix"),
+                       f"redis://{cache_host}:6379/0"),
+        s3_endpoint=read("S3_ENDPOINT", _non_empty, defaults.s3_endpoint),
+        s3_secure=read("S3_SECURE", _boolean, defaults.s3_secure),
+        s3_bucket=read("AWS_S3_BUCKET", _non_empty, defaults.s3_bucket),
+        s3_access_key=read("AWS_ACCESS_KEY_ID", _non_empty, defaults.s3_access_key),
+        s3_secret_key=read("AWS_SECRET_ACCESS_KEY", _non_empty, defaults.s3_secret_key),
+        s3_public_url=read("S3_PUBLIC_URL", _url("http", "https"), "").rstrip("/")
+        or _default_public_url(env, defaults),
+        cache_enabled=read("CACHE_ENABLED", _boolean, defaults.cache_enabled),
+        cache_ttl_seconds=read("CACHE_TTL_SECONDS", _positive_int, defaults.cache_ttl_seconds),
+        image_max_bytes=read("IMAGE_MAX_BYTES", _positive_int, defaults.image_max_bytes),
+        image_max_pixels=read("IMAGE_MAX_PIXELS", _positive_int, defaults.image_max_pixels),
+        image_max_dimension=read("IMAGE_MAX_DIMENSION", _positive_int,
+                                 defaults.image_max_dimension),
+        image_format=read("IMAGE_FORMAT", _image_format, defaults.image_format),
+        image_quality=read("IMAGE_QUALITY", _quality, defaults.image_quality),
+        image_max_retries=read("IMAGE_MAX_RETRIES", _non_negative_int,
+                               defaults.image_max_retries),
+        image_retry_min_backoff_ms=read("IMAGE_RETRY_MIN_BACKOFF_MS", _positive_int,
+                                        defaults.image_retry_min_backoff_ms),
+        image_retry_max_backoff_ms=read("IMAGE_RETRY_MAX_BACKOFF_MS", _positive_int,
+                                        defaults.image_retry_max_backoff_ms),
+        image_fetch_connect_timeout=read("IMAGE_FETCH_CONNECT_TIMEOUT", _positive_float,
+                                         defaults.image_fetch_connect_timeout),
+        image_fetch_total_timeout=read("IMAGE_FETCH_TOTAL_TIMEOUT", _positive_float,
+                                       defaults.image_fetch_total_timeout),
+        image_fetch_allow_private=read("IMAGE_FETCH_ALLOW_PRIVATE", _boolean,
+                                       defaults.image_fetch_allow_private),
+        api_key_secret=read("API_KEY_SECRET", _non_empty, defaults.api_key_secret),
+        log_level=read("LOG_LEVEL", _log_level, defaults.log_level),
+        port=read("PORT", _port, defaults.port),
+    )
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("expected an integer of 0 or more")
+    return value
+
+
+def _default_public_url(env: Mapping[str, str], defaults: Settings) -> str:
+    endpoint = env.get("S3_ENDPOINT") or defaults.s3_endpoint
+    secure = _boolean(env["S3_SECURE"]) if env.get("S3_SECURE") else defaults.s3_secure
+    bucket = env.get("AWS_S3_BUCKET") or defaults.s3_bucket
+    return f"{'https' if secure else 'http'}://{endpoint}/{bucket}"

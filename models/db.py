@@ -1,0 +1,60 @@
+"""The database handle, declared at import and bound by the entry point with :func:`bind`.
+
+Connections come from a per-process pool and are opened lazily: peewee connects on a
+thread's first query (``autoconnect``), so a request that never queries (a cache hit,
+``/healthz``) never takes one. Whoever serves a unit of work returns the connection with
+:func:`release` when it ends.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+from playhouse.pool import PooledPostgresqlDatabase
+
+#: Seconds libpq waits for PostgreSQL to accept a connection: a database that is down
+#: surfaces as a 503 within this bound instead of hanging the request.
+CONNECT_TIMEOUT_SECONDS = 5
+
+db = PooledPostgresqlDatabase(None)
+
+
+def connect_arguments(database_url: str) -> dict:
+    """The psycopg2 keyword arguments for a ``postgresql://`` URL (plus the database name)."""
+    parts = urlsplit(database_url)
+    arguments: dict = {
+        "database": unquote(parts.path.lstrip("/")) or "product_management",
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 5432,
+        "user": unquote(parts.username) if parts.username else "postgres",
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        # Keepalives notice a dead server on an idle pooled connection within seconds.
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "application_name": "product-catalog",
+        # Timestamps leave PostgreSQL in UTC, so responses can say "Z".
+        "options": "-c timezone=UTC",
+    }
+    if parts.password:
+        arguments["password"] = unquote(parts.password)
+    return arguments
+
+
+def bind(database_url: str, *, max_connections: int = 8) -> None:
+    """Point the shared handle at ``database_url``; called once per process by entry points.
+
+    Parameters:
+      database_url: ``postgresql://user:password@host:port/name``.
+      max_connections: pool size for this process; a request waits up to 5 s for a free one.
+    """
+    arguments = connect_arguments(database_url)
+    name = arguments.pop("database")
+    db.init(name, max_connections=max_connections, stale_timeout=300, timeout=5, **arguments)
+
+
+def release() -> None:
+    """Return this thread's connection to the pool, if it took one."""
+    if not db.is_closed():
+        db.close()

@@ -1,0 +1,202 @@
+"""Products: the aggregate the API writes and the image worker completes.
+
+The hot reads (one product by id, one page of a user's products) use SQL written once here
+with bound parameters: building it through peewee's query builder costs more than running it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import NamedTuple
+
+from peewee import BigAutoField, BigIntegerField, CharField, DecimalField, Model, TextField
+from playhouse.postgres_ext import ArrayField, BinaryJSONField, DateTimeTZField
+
+from models.db import db
+
+PAGE_SIZE_MAX = 100
+
+
+class Product(Model):
+    id = BigAutoField()
+    user_id = BigIntegerField()
+    product_name = CharField(max_length=255)
+    product_description = TextField(null=True)
+    product_images = ArrayField(TextField, default=list)
+    compressed_product_images = ArrayField(TextField, default=list)
+    image_failures = BinaryJSONField(default=dict)
+    product_price = DecimalField(max_digits=10, decimal_places=2)
+    created_at = DateTimeTZField()
+    updated_at = DateTimeTZField()
+
+    class Meta:
+        database = db
+        table_name = "products"
+
+
+class ProductRow(NamedTuple):
+    id: int
+    user_id: int
+    product_name: str
+    product_description: str | None
+    product_images: list[str]
+    compressed_product_images: list[str | None]
+    image_failures: dict[str, str]
+    product_price: Decimal
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProductNotFound(LookupError):
+    """No product has this id."""
+
+
+class NotOwner(PermissionError):
+    """The acting user does not own the product."""
+
+
+_COLUMNS = (
+    "id, user_id, product_name, product_description, product_images,"
+    " compressed_product_images, image_failures, product_price, created_at, updated_at"
+)
+_RETURNING = [getattr(Product, name.strip()) for name in _COLUMNS.split(",")]
+_GET_SQL = f"SELECT {_COLUMNS} FROM products WHERE id = %s"
+_LOCK_SQL = f"SELECT {_COLUMNS} FROM products WHERE id = %s FOR UPDATE"
+
+
+def image_state(
+    images: Sequence[str], copies: Sequence[str | None], failures: dict[str, str]
+) -> tuple[str, list[dict]]:
+    """The ``image_status`` and ``image_errors`` of a product (SPEC section 3)."""
+    errors = []
+    pending = False
+    for index, (url, copy) in enumerate(zip(images, copies, strict=True)):
+        if copy is not None:
+            continue
+        reason = failures.get(url)
+        if reason is None:
+            pending = True
+        else:
+            errors.append({"index": index, "url": url, "reason": reason})
+    if pending:
+        return "pending", errors
+    return ("failed" if errors else "done"), errors
+
+
+def urls_without_copy(images: Sequence[str], copies: Sequence[str | None]) -> list[str]:
+    """Each distinct URL that has no copy yet, in first-seen order (one job per URL)."""
+    missing = (url for url, copy in zip(images, copies, strict=True) if copy is None)
+    return list(dict.fromkeys(missing))
+
+
+def get_product(product_id: int) -> ProductRow | None:
+    row = db.execute_sql(_GET_SQL, (product_id,)).fetchone()
+    return ProductRow(*row) if row else None
+
+
+def create_product(
+    user_id: int, name: str, description: str | None, images: list[str], price: Decimal
+) -> ProductRow:
+    """Insert a product whose images all wait for their copies."""
+    query = Product.insert(
+        user_id=user_id,
+        product_name=name,
+        product_description=description,
+        product_images=images,
+        compressed_product_images=[None] * len(images),
+        image_failures={},
+        product_price=price,
+    ).returning(*_RETURNING)
+    return ProductRow(*next(iter(query.tuples().execute())))
+
+
+def lock_owned_product(product_id: int, user_id: int) -> ProductRow:
+    """Lock the product's row for the current transaction, checking who owns it."""
+    row = db.execute_sql(_LOCK_SQL, (product_id,)).fetchone()
+    if row is None:
+        raise ProductNotFound(product_id)
+    product = ProductRow(*row)
+    if product.user_id != user_id:
+        raise NotOwner(product_id)
+    return product
+
+
+def update_product(product: ProductRow, changes: dict) -> tuple[ProductRow, list[str]]:
+    """Apply ``changes`` to a product locked with :func:`lock_owned_product`.
+
+    A URL the product already had keeps its copy wherever it now stands; a new URL, or one
+    that had failed, starts over. Returns the new row and the URLs that need a job.
+    """
+    values = {getattr(Product, field): value for field, value in changes.items()}
+    to_queue: list[str] = []
+    if "product_images" in changes:
+        images = changes["product_images"]
+        copy_of: dict[str, str] = {}
+        old = zip(product.product_images, product.compressed_product_images, strict=True)
+        for url, copy in old:
+            if copy is not None:
+                copy_of.setdefault(url, copy)
+        copies = [copy_of.get(url) for url in images]
+        already_queued = {
+            url for url in product.product_images if url not in product.image_failures
+        }
+        to_queue = [url for url in urls_without_copy(images, copies) if url not in already_queued]
+        values[Product.compressed_product_images] = copies
+        # Errors of dropped URLs go with them, and a failed URL that stays is retried.
+        values[Product.image_failures] = {}
+    if not values:
+        return product, []
+    values[Product.updated_at] = db.execute_sql("SELECT now()").fetchone()[0]
+    query = Product.update(values).where(Product.id == product.id).returning(*_RETURNING)
+    return ProductRow(*next(iter(query.tuples().execute()))), to_queue
+
+
+def delete_product(product: ProductRow) -> None:
+    """Delete a product locked with :func:`lock_owned_product`."""
+    Product.delete().where(Product.id == product.id).execute()
+
+
+def list_products(
+    user_id: int,
+    *,
+    min_price: Decimal | None = None,
+    max_price: Decimal | None = None,
+    name: str | None = None,
+    before_id: int | None = None,
+    limit: int = 20,
+) -> list[ProductRow]:
+    """One page of a user's products, newest (highest id) first.
+
+    Parameters:
+      name: case-insensitive substring of ``product_name``; ``%``, ``_`` and ``\\`` match
+        literally.
+      before_id: keyset cursor: only products with a smaller id.
+    """
+    # Only fixed fragments are joined; every value travels as a bound parameter.
+    conditions = ["user_id = %s"]
+    params: list = [user_id]
+    if min_price is not None:
+        conditions.append("product_price >= %s")
+        params.append(min_price)
+    if max_price is not None:
+        conditions.append("product_price <= %s")
+        params.append(max_price)
+    if name:
+        conditions.append("product_name ILIKE %s")
+        params.append("%" + escape_like(name) + "%")
+    if before_id is not None:
+        conditions.append("id < %s")
+        params.append(before_id)
+    params.append(min(limit, PAGE_SIZE_MAX))
+    sql = (
+        f"SELECT {_COLUMNS} FROM products WHERE {' AND '.join(conditions)}"
+        " ORDER BY id DESC LIMIT %s"
+    )
+    return [ProductRow(*row) for row in db.execute_sql(sql, params).fetchall()]
+
+
+def escape_like(text: str) -> str:
+    """Make ``%``, ``_`` and ``\\`` match themselves in a LIKE pattern (backslash escape)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

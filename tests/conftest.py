@@ -1,0 +1,81 @@
+"""Shared fixtures: the test database (never the development one) and settings.
+
+A service that is not running is an error, never a skip: the session fails with the
+command that starts it.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import psycopg2
+import pytest
+from psycopg2 import sql
+
+from core.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+PHOTOS = REPO.parent / "shared" / "testdata" / "photos"
+TEST_DATABASE = "product_management_test"
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+TEST_DATABASE_URL = f"postgresql://postgres@127.0.0.1:5432/{TEST_DATABASE}"
+
+SERVICES = {
+    "PostgreSQL": (5432, "bash scripts/services.sh"),
+    "Redis": (6379, "bash scripts/services.sh"),
+    "RabbitMQ": (5672, "bash scripts/services.sh"),
+}
+
+
+def require_service(name: str) -> None:
+    port, command = SERVICES[name]
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except OSError:
+        pytest.fail(f"{name} is not answering on 127.0.0.1:{port}; start it with: {command}",
+                    pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    """A freshly created and migrated test database, dropped again at the end."""
+    require_service("PostgreSQL")
+    from models.migrate import migrate
+
+    admin = psycopg2.connect(ADMIN_URL)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(TEST_DATABASE)))
+    migrate(TEST_DATABASE_URL)
+    yield TEST_DATABASE_URL
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(TEST_DATABASE)))
+    admin.close()
+
+
+@pytest.fixture(scope="session")
+def base_settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, api_key_secret="test-secret")
+
+
+@pytest.fixture(scope="session")
+def bound_database(database_url: str):
+    from models.db import bind, db
+
+    bind(database_url)
+    yield db
+    db.close_all()
+
+
+@pytest.fixture
+def clean_database(bound_database):
+    """Empties every table before the test (data is committed, so workers can see it)."""
+    from models.db import release
+
+    bound_database.execute_sql("TRUNCATE users, products RESTART IDENTITY CASCADE")
+    release()
+    yield bound_database
+    release()
