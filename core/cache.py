@@ -1,0 +1,239 @@
+"""The Redis read-through cache of ``GET /products/{id}``: key scheme, TTL and invalidation.
+
+The API and the image worker both use this module, so they agree on keys. Per product, under
+a version prefix that is bumped whenever the stored format changes (old entries are then never
+read), there are three keys: the JSON body ``pc:v1:product:{42}`` (``{42}`` is a Redis Cluster
+hash tag, so the scripts' keys share one slot), its generation ``...:gen`` and a fill lock
+``...:lock``.
+
+* Never stale: a writer commits, then :meth:`ProductCache.invalidate` bumps the generation and
+  deletes the body. A reader reads the generation before loading and stores only if it is
+  unchanged (one Lua script), so a row loaded before a write is never stored after it.
+* One load per miss storm: the reader that wins a short lock loads; the others, in any thread
+  or process, poll for its result.
+* Redis is optional: any Redis failure makes that one call behave as if the cache were off.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+
+import redis
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
+logger = logging.getLogger(__name__)
+
+KEY_PREFIX = "pc:v1:"
+_FAILURES = (RedisError, OSError)
+_POLL_SECONDS = 0.005
+
+# The body is checked here too, not only by the caller's GET: between that GET and this lock
+# attempt another reader may have stored the body and released the lock, and would otherwise
+# be followed by a second load. Reading the generation with GETEX keeps it alive while a load
+# is in flight (see ProductCache.__init__).
+_ACQUIRE = """
+local body = redis.call('GET', KEYS[1])
+if body then return {'hit', body} end
+local locked = redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2])
+local generation = redis.call('GETEX', KEYS[2], 'EX', ARGV[3]) or '0'
+if locked then return {'lock', generation} end
+return {'wait', generation}
+"""
+# Only store if no invalidate() ran since the reader read the generation, before its load().
+_STORE = """
+if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1
+"""
+# Compare-and-delete: once lock_ttl_ms has passed the lock may belong to another reader.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+_clients: dict[tuple[str, float], redis.Redis] = {}
+_clients_lock = threading.Lock()
+
+
+def product_key(product_id: int) -> str:
+    """The key of a product's cached JSON body."""
+    return f"{KEY_PREFIX}product:{{{product_id}}}"
+
+
+def redis_client(url: str, *, socket_timeout: float = 0.05) -> redis.Redis:
+    """The process's one client (one connection pool) for ``url``.
+
+    A cache that answers later than PostgreSQL is worse than none, so connecting and each reply
+    get ``socket_timeout`` and nothing is retried: a slow Redis costs one timeout, then the
+    caller reads the database. redis-py disconnects a connection whose call failed before it
+    goes back to the pool (the next call reconnects) and resets the pool after a fork.
+    """
+    with _clients_lock:
+        client = _clients.get((url, socket_timeout))
+        if client is None:
+            client = redis.Redis.from_url(
+                url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout,
+                health_check_interval=30, retry=Retry(NoBackoff(), 0))
+            _clients[(url, socket_timeout)] = client
+        return client
+
+
+class _RateLimitedWarning:
+    """At most one warning per interval; the ones left out are counted in the next."""
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._interval, self._clock = interval, clock
+        self._lock = threading.Lock()
+        self._next = float("-inf")
+        self._suppressed = 0
+        self.failing = False
+
+    def __call__(self, operation: str, product_id: int, error: BaseException) -> None:
+        with self._lock:
+            self.failing = True
+            now = self._clock()
+            if now < self._next:
+                self._suppressed += 1
+                return
+            self._next, suppressed, self._suppressed = now + self._interval, self._suppressed, 0
+        logger.warning("redis cache unavailable, reading the database: %r", error, extra={
+            "operation": operation, "product_id": product_id, "suppressed": suppressed})
+
+    def recovered(self) -> None:
+        if self.failing:  # checked without the lock: the hit path pays one attribute read
+            self.failing = False
+            logger.info("redis cache reachable again", extra={"operation": "get"})
+
+
+class ProductCache:
+    """Each product's JSON bytes, cached for ``ttl_seconds``. Safe to share between threads.
+
+    Parameters:
+      client: from :func:`redis_client`; None turns the cache off.
+      ttl_seconds: lifetime of a body; also bounds how long a failed invalidation can serve
+        a stale one.
+      enabled: False turns the cache off: reads load, nothing touches Redis.
+      check_generation: False stores unconditionally, bringing back the read/write race
+        (only tests use it, to show that their race test can fail).
+      before_store: test hook, called with the product id between load() and the store.
+      lock_ttl_ms: how long a fill lock outlives a loader that died.
+      lock_wait_ms: how long the other readers wait for the loader before loading themselves.
+      warn_interval_seconds: at most one "Redis unavailable" warning per interval.
+    """
+
+    def __init__(self, client: redis.Redis | None, *, ttl_seconds: int = 300,
+                 enabled: bool = True, check_generation: bool = True,
+                 before_store: Callable[[int], None] | None = None,
+                 lock_ttl_ms: int = 2000, lock_wait_ms: int = 1000,
+                 warn_interval_seconds: float = 30.0) -> None:
+        self._client = client if enabled else None
+        self._ttl = ttl_seconds
+        # Generations expire, so keys of products written once do not pile up forever. Safe
+        # enough: a stale store slips through only if the generation reads the same after an
+        # INCR, i.e. its key expired and restarted from 0 within one load(). Each INCR and the
+        # GETEX before each load reset this TTL, so that load() would have to run over an hour.
+        self._generation_ttl = max(ttl_seconds * 4, 3600)
+        self._check_generation = check_generation
+        self._before_store = before_store
+        self._lock_ttl_ms, self._lock_wait = lock_ttl_ms, lock_wait_ms / 1000
+        self._warn = _RateLimitedWarning(warn_interval_seconds)
+        if self._client is not None:  # register_script only hashes; it sends nothing
+            self._acquire = self._client.register_script(_ACQUIRE)
+            self._store_if_current = self._client.register_script(_STORE)
+            self._release = self._client.register_script(_RELEASE)
+
+    def read(self, product_id: int, load: Callable[[], bytes | None]) -> tuple[bytes | None, bool]:
+        """Return (body, hit). On a hit, the stored bytes as they are (no decode/re-encode) and
+        `load` is NOT called (so no DB connection is taken). On a miss, call load() (it returns
+        the product's JSON bytes or None for no such product; None is not cached), store it,
+        return (body, False)."""
+        if self._client is None:
+            return load(), False
+        try:
+            body = self._client.get(product_key(product_id))  # a hit costs this one round trip
+        except _FAILURES as error:
+            self._warn("get", product_id, error)
+            return load(), False
+        self._warn.recovered()
+        if body is not None:
+            return body, True
+        return self._fill(product_id, load)
+
+    def invalidate(self, product_id: int) -> None:
+        """Called AFTER the database commit of every write (API PATCH/DELETE, worker image
+        write)."""
+        if self._client is None:
+            return
+        body, generation, _lock = self._keys(product_id)
+        try:
+            (self._client.pipeline(transaction=True).incr(generation)
+             .expire(generation, self._generation_ttl).delete(body).execute())
+        except _FAILURES as error:
+            # If Redis still holds the body (a timeout, not an outage: it keeps nothing on
+            # disk) readers may get the old product for up to ttl_seconds. Writes are rare, so
+            # each such product is logged, not rate-limited.
+            logger.warning("cache invalidation failed, product %r may be stale for %r s: %r",
+                           product_id, self._ttl, error,
+                           extra={"operation": "invalidate", "product_id": product_id})
+
+    def _keys(self, product_id: int) -> tuple[str, str, str]:
+        body = product_key(product_id)
+        return body, body + ":gen", body + ":lock"
+
+    def _fill(self, product_id: int, load: Callable[[], bytes | None]) -> tuple[bytes | None, bool]:
+        keys = self._keys(product_id)
+        token = secrets.token_hex(8)
+        args = [token, self._lock_ttl_ms, self._generation_ttl]
+        try:
+            state, value = self._acquire(keys=keys, args=args)
+            if state == b"wait":
+                body = self._wait_for(keys)
+                if body is not None:
+                    return body, True
+                # The loader gave up (no such product, a write beat its store) or is too slow.
+                state, value = self._acquire(keys=keys, args=args)
+        except _FAILURES as error:
+            self._warn("fill", product_id, error)
+            return load(), False
+        if state == b"hit":
+            return value, True
+        try:
+            body = load()
+            if body is not None:
+                self._store(product_id, keys, value, body)
+        finally:
+            if state == b"lock":
+                try:
+                    self._release(keys=keys[2:], args=[token])
+                except _FAILURES as error:  # the lock expires after lock_ttl_ms anyway
+                    self._warn("release", product_id, error)
+        return body, False
+
+    def _wait_for(self, keys: tuple[str, str, str]) -> bytes | None:
+        """The body once the loader stored it; None if it released the lock without or timed out."""
+        deadline = time.monotonic() + self._lock_wait
+        while time.monotonic() < deadline:
+            time.sleep(_POLL_SECONDS)
+            body, locked = (self._client.pipeline(transaction=False)
+                            .get(keys[0]).exists(keys[2]).execute())
+            if body is not None or not locked:
+                return body
+        return None
+
+    def _store(self, product_id: int, keys: tuple[str, str, str], generation: bytes,
+               body: bytes) -> None:
+        if self._before_store is not None:
+            self._before_store(product_id)
+        try:
+            if self._check_generation:
+                self._store_if_current(keys=keys[:2], args=[generation, body, self._ttl])
+            else:
+                self._client.set(keys[0], body, ex=self._ttl)
+        except _FAILURES as error:
+            self._warn("store", product_id, error)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+
+from core.settings import Settings, SettingsError, from_env
+
+
+def test_defaults_point_at_local_services():
+    settings = from_env({})
+    assert settings == Settings(
+        database_url="postgresql://postgres@127.0.0.1:5432/product_management",
+        broker_url="amqp://guest:guest@127.0.0.1:5672/%2F",
+        redis_url="redis://127.0.0.1:6379/0",
+        s3_public_url="http://127.0.0.1:9000/product-images",
+    )
+    assert settings.uses_development_secret
+
+
+def test_seed_names_build_the_urls():
+    settings = from_env({
+        "DB_HOST": "db", "DB_PORT": "6543", "DB_USER": "shop", "DB_PASSWORD": "p@ss word",
+        "DB_NAME": "catalog", "QUEUE_HOST": "mq", "CACHE_HOST": "cache",
+        "AWS_S3_BUCKET": "pics", "AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret",
+        "S3_ENDPOINT": "minio:9000",
+    })
+    assert settings.database_url == "postgresql://shop:p%40ss%20word@db:6543/catalog"
+    assert settings.broker_url == "amqp://guest:guest@mq:5672/%2F"
+    assert settings.redis_url == "redis://cache:6379/0"
+    assert settings.s3_bucket == "pics" and settings.s3_public_url == "http://minio:9000/pics"
+
+
+def test_full_urls_override_split_names():
+    settings = from_env({"DB_HOST": "ignored", "DATABASE_URL": "postgresql://u@h/d",
+                         "REDIS_URL": "redis://r:1/2", "BROKER_URL": "amqp://b"})
+    assert (settings.database_url, settings.redis_url, settings.broker_url) == (
+        "postgresql://u@h/d", "redis://r:1/2", "amqp://b")
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [("CACHE_ENABLED", "maybe"), ("CACHE_TTL_SECONDS", "-5"), ("IMAGE_FORMAT", "gif"),
+     ("IMAGE_QUALITY", "101"), ("PORT", "70000"), ("IMAGE_MAX_BYTES", "lots"),
+     ("DATABASE_URL", "mysql://x"), ("LOG_LEVEL", "LOUD"), ("IMAGE_FETCH_TOTAL_TIMEOUT", "0"),
+     ("DB_PORT", "x")],
+)
+def test_a_bad_value_names_its_variable(name, value):
+    with pytest.raises(SettingsError, match=f"^{name}: "):
+        from_env({name: value})
+
+
+def test_typed_values():
+    settings = from_env({"CACHE_ENABLED": "false", "IMAGE_FORMAT": "WEBP",
+                         "IMAGE_FETCH_ALLOW_PRIVATE": "1", "API_KEY_SECRET": "s3cret"})
+    assert settings.cache_enabled is False and settings.image_format == "webp"
+    assert settings.image_fetch_allow_private is True and not settings.uses_development_secret
