@@ -1,0 +1,224 @@
+"""Turn a downloaded product image into the compressed copy that is stored in S3.
+
+The pipeline is ``decode -> resize -> normalize -> encode``, each a plain function over Pillow
+images, with :func:`compress_image` choosing between the re-encoded bytes and the source's own.
+Resizing comes before normalizing so colour conversion only ever touches the small image.
+Anything that is not a supported image, or would be unsafe to decode, raises
+:class:`~jobs.errors.ImageRejectedError`.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import struct
+from dataclasses import dataclass
+
+from PIL import ExifTags, Image, ImageOps
+
+from jobs.errors import ImageRejectedError
+
+try:
+    from PIL import ImageCms
+except ImportError:  # Pillow built without littlecms: colours stay as decoded
+    ImageCms = None  # type: ignore[assignment]
+
+logger = logging.getLogger(__name__)
+
+# Pillow's names for the formats we decode; identified by content, never by name or header.
+DECODABLE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP")
+# Pillow names many phone JPEGs MPO (extra images appended); they decode as JPEG.
+JPEG_FORMATS = ("JPEG", "MPO")
+# Source formats whose own bytes may be stored, with their content type and extension.
+# MPO is left out: its appended images are bytes nobody is shown.
+KEEPABLE_SOURCES = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
+# Output format option -> (Pillow format, content type, extension, extra save arguments).
+OUTPUT_FORMATS = {
+    # optimize costs ~5% CPU for ~4% fewer bytes; an empty comment because Pillow would
+    # otherwise copy the source's JPEG comment over (EXIF and ICC are only written if passed).
+    "jpeg": ("JPEG", "image/jpeg", "jpg", {"optimize": True, "comment": b""}),
+    "webp": ("WEBP", "image/webp", "webp", {"method": 4}),
+}
+NEAREST_ONLY_MODES = ("1", "P", "PA")  # modes Pillow's resize cannot filter in
+HIGH_BIT_MODES = ("I", "I;16", "I;16L", "I;16B", "I;16N", "F")
+WHITE = (255, 255, 255)
+# Malformed input surfaces from Pillow's decoders as any of these, not only as OSError.
+DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, struct.error)
+
+
+@dataclass(frozen=True)
+class CompressOptions:
+    max_pixels: int = 50_000_000  # IMAGE_MAX_PIXELS
+    max_dimension: int = 1600  # IMAGE_MAX_DIMENSION, longest side
+    format: str = "jpeg"  # "jpeg" or "webp" (IMAGE_FORMAT)
+    quality: int = 80  # IMAGE_QUALITY
+
+    def __post_init__(self) -> None:
+        # A bad setting should fail at startup, not be blamed on every product's image.
+        if self.format not in OUTPUT_FORMATS:
+            raise ValueError(f"unsupported image format {self.format!r}")
+        if not 1 <= self.quality <= 100 or self.max_dimension < 1 or self.max_pixels < 1:
+            raise ValueError(f"invalid compress options {self!r}")
+
+
+@dataclass(frozen=True)
+class CompressedImage:
+    data: bytes
+    content_type: str  # e.g. image/jpeg
+    extension: str  # jpg / webp / png (png when the source's own bytes are kept)
+    width: int
+    height: int
+    kept_source: bool  # True when the source bytes were stored as they are
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What the source file itself is, before draft scaling and orientation."""
+
+    format: str  # Pillow's name for the real format, e.g. "JPEG"
+    width: int
+    height: int
+    orientation: int  # EXIF orientation, 1 when absent
+    animated: bool
+
+
+def decode(source: bytes, options: CompressOptions) -> tuple[Image.Image, SourceInfo]:
+    """Identify and decode ``source`` (first frame only), refusing unsafe or unknown input."""
+    try:
+        image = Image.open(io.BytesIO(source), formats=DECODABLE_FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        # Pillow's own limit (its warning is an exception only under an "error" filter).
+        raise ImageRejectedError("image has too many pixels") from e
+    except DECODE_ERRORS as e:
+        raise ImageRejectedError("not an image in a supported format") from e
+    width, height = image.size
+    # Checked on the header's size so a small file cannot make us allocate a huge bitmap;
+    # Pillow's global limit still applies if someone lowered it.
+    limit = min(options.max_pixels, Image.MAX_IMAGE_PIXELS or options.max_pixels)
+    if width * height > limit:
+        raise ImageRejectedError(f"image has too many pixels ({width}x{height})")
+    if image.format in JPEG_FORMATS and max(width, height) > options.max_dimension:
+        # libjpeg scales by 1/2..1/8 while decoding, to no less than the size we resize to.
+        image.draft("RGB", fit(width, height, options.max_dimension))
+    try:
+        image.load()
+        orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+        # Only asked where it matters: for GIF it means seeking through frames.
+        animated = image.format in KEEPABLE_SOURCES and getattr(image, "is_animated", False)
+    except DECODE_ERRORS as e:
+        raise ImageRejectedError("image data is corrupt or truncated") from e
+    return image, SourceInfo(image.format or "", width, height, orientation, bool(animated))
+
+
+def normalize(image: Image.Image) -> Image.Image:
+    """Upright, 8-bit sRGB: RGBA when the image has real transparency, otherwise RGB."""
+    icc_profile = image.info.get("icc_profile")
+    if image.getexif().get(ExifTags.Base.Orientation, 1) != 1:
+        image = ImageOps.exif_transpose(image)  # only when needed: otherwise it copies
+    if image.mode in HIGH_BIT_MODES:
+        image = _to_8bit(image)
+    target = "RGBA" if image.has_transparency_data else "RGB"
+    if image.mode not in (target, "CMYK"):  # CMYK waits for its profile, if any
+        image = image.convert(target)
+    if icc_profile and ImageCms is not None:
+        image = _to_srgb(image, icc_profile, target)
+    if image.mode != target:
+        image = image.convert(target)
+    if target == "RGBA" and image.getchannel("A").getextrema() == (255, 255):
+        image = image.convert("RGB")  # an unused alpha channel only costs bytes
+    return image
+
+
+def _to_8bit(image: Image.Image) -> Image.Image:
+    # Pillow clips rather than scales when narrowing these modes, turning most pixels white.
+    if image.mode == "F":
+        high = image.getextrema()[1]
+        scale = 255.0 if high <= 1.0 else (1 / 256 if high > 255 else 1.0)
+    else:
+        image = image.convert("I")
+        scale = 1 / 256 if image.getextrema()[1] > 255 else 1.0
+    return image.point(lambda value: value * scale).convert("L")
+
+
+def _to_srgb(image: Image.Image, icc_profile: bytes, target: str) -> Image.Image:
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        # sRGB to sRGB would only cost time (the name is a good enough test), and gray
+        # profiles are close enough to sRGB's curve to leave alone.
+        description = ImageCms.getProfileDescription(profile).lower()
+        if "srgb" in description or profile.profile.xcolor_space.strip() not in ("RGB", "CMYK"):
+            return image
+        srgb = ImageCms.createProfile("sRGB")
+        return ImageCms.profileToProfile(image, profile, srgb, outputMode=target)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError) as e:
+        # A broken or mismatched profile should not lose the product its image.
+        logger.warning("ignoring unusable ICC profile: %s", e)
+        return image
+
+
+def fit(width: int, height: int, max_dimension: int) -> tuple[int, int]:
+    """The size with the longest side at most ``max_dimension``, keeping the aspect ratio."""
+    scale = min(1.0, max_dimension / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def resize(image: Image.Image, max_dimension: int) -> Image.Image:
+    """Scale the longest side down to ``max_dimension``; never scales up."""
+    if max(image.size) <= max_dimension:
+        return image
+    if image.mode in NEAREST_ONLY_MODES:
+        # Nearest-pixel scaling looks ragged; filter in full colour instead.
+        image = image.convert("RGBA" if image.has_transparency_data else "RGB")
+    size = fit(image.width, image.height, max_dimension)
+    # reducing_gap box-reduces first on big shrinks, much faster and visually the same.
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def flatten(image: Image.Image) -> Image.Image:
+    """Composite a transparent image onto white, for formats without alpha."""
+    if image.mode != "RGBA":
+        return image
+    background = Image.new("RGB", image.size, WHITE)
+    background.paste(image, mask=image.getchannel("A"))
+    return background
+
+
+def encode(image: Image.Image, options: CompressOptions) -> bytes:
+    """Encode a normalized image in the configured format, with no metadata."""
+    pil_format, _, _, extra = OUTPUT_FORMATS[options.format]
+    if pil_format == "JPEG":
+        image = flatten(image)
+    out = io.BytesIO()
+    image.save(out, format=pil_format, quality=options.quality, **extra)
+    return out.getvalue()
+
+
+def can_keep_source(info: SourceInfo, options: CompressOptions) -> bool:
+    """Whether the source's own bytes are an acceptable stored copy."""
+    return (
+        info.format in KEEPABLE_SOURCES
+        and max(info.width, info.height) <= options.max_dimension
+        # Clients ignore EXIF orientation inconsistently, and we promise an upright image
+        # without metadata hints, so a rotated source must be re-encoded even if larger.
+        and info.orientation == 1
+        # We store the first frame only; keeping an animation would break that promise.
+        and not info.animated
+    )
+
+
+def compress_image(source: bytes, options: CompressOptions) -> CompressedImage:
+    """Compress ``source`` per ``options``; the stored copy is never larger than the source
+    unless the source had to be resized or re-encoded (GIF, TIFF, BMP, rotated, animated)."""
+    image, info = decode(source, options)
+    image = normalize(resize(image, options.max_dimension))
+    data = encode(image, options)
+    if len(data) >= len(source) and can_keep_source(info, options):
+        logger.debug("re-encoding would not shrink the %s source; keeping it", info.format)
+        content_type, extension = KEEPABLE_SOURCES[info.format]
+        return CompressedImage(source, content_type, extension, info.width, info.height, True)
+    _, content_type, extension, _ = OUTPUT_FORMATS[options.format]
+    return CompressedImage(data, content_type, extension, image.width, image.height, False)
