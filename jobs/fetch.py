@@ -1,0 +1,305 @@
+"""The download step of the image pipeline: fetch a stranger-supplied URL, safely.
+
+Only http(s); every hop's host is resolved once, each answer checked by
+:mod:`jobs.addresses`, and the connection pinned to the checked IP (Host header, SNI and the
+certificate check keep the name), so DNS rebinding cannot slip past the check. Redirects are
+followed by hand, a few at most, each hop checked again. The body is streamed under a byte cap
+and a whole-download deadline. Failures leave as :mod:`jobs.errors` types.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from jobs.addresses import Resolver, resolve_allowed
+from jobs.errors import PermanentFetchError, TransientFetchError
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "product-catalog-image-fetcher/1.0"
+_HEADERS = {
+    "User-Agent": USER_AGENT,
+    "Accept": "image/*,*/*;q=0.5",
+    # A compressed body could inflate far past the byte cap; ask for none.
+    "Accept-Encoding": "identity",
+}
+_CHUNK_BYTES = 64 * 1024
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    """What one download may cost; timeouts in seconds, total_timeout covers all hops."""
+
+    max_bytes: int = 20 * 1024 * 1024
+    connect_timeout: float = 3.0
+    total_timeout: float = 25.0
+    allow_private: bool = False
+    max_redirects: int = 3
+
+
+@dataclass(frozen=True)
+class FetchedImage:
+    """The downloaded bytes, as sent, with the Content-Type and URL of the last hop."""
+
+    data: bytes
+    content_type: str | None
+    final_url: str
+
+
+def fetch_image(
+    url: str,
+    limits: FetchLimits,
+    *,
+    session: requests.Session | None = None,
+    resolve: Resolver = socket.getaddrinfo,
+) -> FetchedImage:
+    """Download ``url`` within ``limits``, or raise a :mod:`jobs.errors` fetch error.
+
+    A given ``session`` (e.g. to reuse connections) gets the address-checking adapter mounted
+    for http:// and https://; only its adapter and ``verify`` setting are used.
+    """
+    adapter = _mount_pinning_adapter(session, limits.allow_private, resolve)
+    verify = session.verify if session is not None else True
+    try:
+        with _Deadline(limits.total_timeout) as deadline:
+            return _follow(adapter, url, limits, deadline, verify)
+    finally:
+        if session is None:
+            adapter.close()
+
+
+def _follow(
+    adapter: HTTPAdapter, url: str, limits: FetchLimits, deadline: _Deadline, verify: Any
+) -> FetchedImage:
+    for _ in range(limits.max_redirects + 1):
+        host = _check_url(url)
+        if deadline.remaining() <= 0:
+            raise TransientFetchError(f"download from {host} took too long")
+        # The adapter, not Session.send: the latter reads a whole 3xx body into memory even
+        # with allow_redirects=False, and the adapter never follows redirects by itself.
+        try:
+            response = adapter.send(
+                requests.Request("GET", url, headers=_HEADERS).prepare(),
+                stream=True,
+                timeout=(min(limits.connect_timeout, deadline.remaining()), deadline.remaining()),
+                verify=verify,
+                proxies={},  # environment proxies would connect past the address check
+            )
+        except requests.RequestException as e:
+            raise _translate(e, host, deadline) from e
+        with response:
+            if not response.is_redirect:
+                return _download(response, url, host, limits.max_bytes, deadline)
+            url = urljoin(url, response.headers["Location"])
+    raise PermanentFetchError(f"too many redirects (more than {limits.max_redirects})")
+
+
+def _check_url(url: str) -> str:
+    """The URL's host (safe to show: no userinfo), once its scheme and host are acceptable."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as e:
+        raise PermanentFetchError("invalid URL") from e
+    if parts.scheme.lower() not in _DEFAULT_PORTS:
+        raise PermanentFetchError(f"unsupported URL scheme {parts.scheme!r}: only http and https")
+    if not host:
+        raise PermanentFetchError("URL has no host")
+    return host
+
+
+def _download(
+    response: requests.Response, url: str, host: str, max_bytes: int, deadline: _Deadline
+) -> FetchedImage:
+    _check_status(response.status_code, host)
+    too_large = PermanentFetchError(f"image too large (more than {max_bytes} bytes)")
+    announced = _content_length(response)
+    if announced is not None and announced > max_bytes:
+        raise too_large
+    data = bytearray()
+    try:
+        # Counts decoded bytes: those are what could exhaust memory if a server compresses anyway.
+        for chunk in response.iter_content(_CHUNK_BYTES):
+            data += chunk
+            if len(data) > max_bytes:
+                raise too_large
+    except requests.RequestException as e:
+        raise _translate(e, host, deadline) from e
+    if deadline.expired:
+        # A connection-close body cut off by the deadline ends like a complete one.
+        raise TransientFetchError(f"download from {host} took too long")
+    return FetchedImage(bytes(data), response.headers.get("Content-Type"), url)
+
+
+def _check_status(status: int, host: str) -> None:
+    if 200 <= status < 300:
+        return
+    reason = f"HTTP {status} from {host}"
+    if status >= 500 or status in (408, 429):
+        raise TransientFetchError(reason)
+    raise PermanentFetchError(reason)
+
+
+def _content_length(response: requests.Response) -> int | None:
+    try:
+        return int(response.headers["Content-Length"])
+    except (KeyError, ValueError):
+        return None  # absent or garbled: the streaming count still applies
+
+
+def _translate(
+    error: requests.RequestException, host: str, deadline: _Deadline
+) -> TransientFetchError | PermanentFetchError:
+    """A requests error as the pipeline's own (the caller chains it with ``from``)."""
+    if deadline.expired or isinstance(error, requests.Timeout):
+        return TransientFetchError(f"download from {host} took too long")
+    if isinstance(error, requests.exceptions.InvalidURL):
+        return PermanentFetchError("invalid URL")
+    if isinstance(error, requests.exceptions.SSLError):
+        return TransientFetchError(f"TLS handshake with {host} failed")
+    logger.info("fetch from %s failed: %s", host, type(error).__name__)
+    return TransientFetchError(f"connection to {host} failed")
+
+
+class _PinningAdapter(HTTPAdapter):
+    """Connects to the checked IP of each request's host instead of resolving it again.
+
+    The technique is requests-hardened's IPFilterAdapter: the pool is keyed on the IP while
+    the Host header, TLS SNI and certificate check keep the name. The address policy and the
+    resolver are ours, and the connections are watched by the download's deadline.
+    """
+
+    def __init__(self, *, allow_private: bool, resolve: Resolver) -> None:
+        self.allow_private = allow_private
+        self.resolve = resolve
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert
+        )
+        host, port, scheme = host_params["host"], host_params["port"], host_params["scheme"]
+        ip = resolve_allowed(
+            host,
+            port or _DEFAULT_PORTS[scheme],
+            allow_private=self.allow_private,
+            resolve=self.resolve,
+        )
+        named = f"[{host}]" if ":" in host else host
+        request.headers["Host"] = named if port is None else f"{named}:{port}"
+        if scheme == "https":
+            pool_kwargs["assert_hostname"] = host
+            pool_kwargs["server_hostname"] = host
+        host_params["host"] = f"[{ip}]" if ip.version == 6 else str(ip)
+        return host_params, pool_kwargs
+
+
+def _mount_pinning_adapter(
+    session: requests.Session | None, allow_private: bool, resolve: Resolver
+) -> _PinningAdapter:
+    current = session.adapters.get("https://") if session else None
+    if (
+        isinstance(current, _PinningAdapter)
+        and current.allow_private == allow_private
+        and current.resolve is resolve
+    ):
+        return current  # keep its pooled connections
+    adapter = _PinningAdapter(allow_private=allow_private, resolve=resolve)
+    if session is not None:
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+    return adapter
+
+
+_current_deadline: contextvars.ContextVar[_Deadline | None] = contextvars.ContextVar(
+    "image_fetch_deadline", default=None
+)
+
+
+class _Deadline:
+    """Shuts the download's sockets down when time is up.
+
+    Socket timeouts bound each read, not a server trickling a byte at a time, and urllib3
+    blocks until a whole chunk arrives, so only another thread can cut a trickle short (in
+    the headers too). DNS lookups are outside its reach: the resolver's own timeouts apply.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.expires_at = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def remaining(self) -> float:
+        return self.expires_at - time.monotonic()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def __enter__(self) -> _Deadline:
+        self._token = _current_deadline.set(self)
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+        _current_deadline.reset(self._token)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        # The plain-socket method even for TLS: it wakes a blocked read in another thread
+        # without touching the SSL object that thread is using.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+class _WatchedConnection(HTTPConnection):
+    def getresponse(self) -> Any:
+        deadline = _current_deadline.get()
+        if deadline is not None and self.sock is not None:
+            deadline.watch(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPSConnection(_WatchedConnection, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
