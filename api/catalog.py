@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from api.representation import render_product
 from models.db import db
+from models.outbox import DELETE_PRODUCT_IMAGES, add_image_jobs, add_job
 from models.products import (
     ProductNotFound,
     ProductRow,
@@ -27,25 +28,32 @@ class Catalog:
     """The product use cases the API offers."""
 
     def create(
-        self, user_id: int, name: str, description: str | None, images: list[str], price: Decimal
+        self, user_id: int, name: str, description: str | None, images: list[str],
+        price: Decimal, *, request_id: str | None = None,
     ) -> ProductRow:
         with db.atomic():
-            return create_product(user_id, name, description, images, price)
+            product = create_product(user_id, name, description, images, price)
+            add_image_jobs(product.id, list(dict.fromkeys(images)), request_id)
+        return product
 
     def read(self, product_id: int) -> tuple[bytes | None, bool]:
         """The product's JSON and whether it came from the cache (None: no such product)."""
         row = get_product(product_id)
         return (render_product(row) if row else None), False
 
-    def update(self, product_id: int, user_id: int, changes: dict) -> ProductRow:
+    def update(self, product_id: int, user_id: int, changes: dict, *,
+               request_id: str | None = None) -> ProductRow:
         with db.atomic():
             product = lock_owned_product(product_id, user_id)
-            updated, _to_queue = update_product(product, changes)
+            updated, to_queue = update_product(product, changes)
+            add_image_jobs(product_id, to_queue, request_id)
         return updated
 
     def delete(self, product_id: int, user_id: int) -> None:
         with db.atomic():
             delete_product(lock_owned_product(product_id, user_id))
+            # Copies are removed in the background, once the deletion is committed.
+            add_job(DELETE_PRODUCT_IMAGES, {"product_id": product_id})
 
     def page(
         self,

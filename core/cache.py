@@ -12,6 +12,8 @@ hash tag, so the scripts' keys share one slot), its generation ``...:gen`` and a
 * One load per miss storm: the reader that wins a short lock loads; the others, in any thread
   or process, poll for its result.
 * Redis is optional: any Redis failure makes that one call behave as if the cache were off.
+
+Needs Redis 6.2 or later (GETEX).
 """
 
 from __future__ import annotations
@@ -136,8 +138,9 @@ class ProductCache:
         self._ttl = ttl_seconds
         # Generations expire, so keys of products written once do not pile up forever. Safe
         # enough: a stale store slips through only if the generation reads the same after an
-        # INCR, i.e. its key expired and restarted from 0 within one load(). Each INCR and the
-        # GETEX before each load reset this TTL, so that load() would have to run over an hour.
+        # INCR, i.e. its key expired and the count restarted to that number within one load().
+        # Each INCR and the GETEX before each load reset this TTL, so that load() would have to
+        # run for longer than it: an hour at least, far past any database statement timeout.
         self._generation_ttl = max(ttl_seconds * 4, 3600)
         self._check_generation = check_generation
         self._before_store = before_store
@@ -216,7 +219,7 @@ class ProductCache:
         return body, False
 
     def _wait_for(self, keys: tuple[str, str, str]) -> bytes | None:
-        """The body once the loader stored it; None if it released the lock without or timed out."""
+        """The loader's body; None once its lock is gone without one, or after lock_wait_ms."""
         deadline = time.monotonic() + self._lock_wait
         while time.monotonic() < deadline:
             time.sleep(_POLL_SECONDS)

@@ -200,3 +200,53 @@ def list_products(
 def escape_like(text: str) -> str:
     """Make ``%``, ``_`` and ``\\`` match themselves in a LIKE pattern (backslash escape)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def write_copy(product_id: int, url: str, copy_url: str) -> bool:
+    """Store ``copy_url`` at every index where the product still has ``url``.
+
+    Conditional on the URL still being there, so an edit in the meantime wins and a
+    reordering loses nothing. Returns False when the product no longer has the URL.
+    """
+    cursor = db.execute_sql(
+        "UPDATE products SET compressed_product_images = ARRAY("
+        "   SELECT CASE WHEN source = %s THEN %s ELSE copy END"
+        "   FROM unnest(product_images, compressed_product_images)"
+        "        WITH ORDINALITY AS image(source, copy, position) ORDER BY position),"
+        " image_failures = image_failures - %s, updated_at = now()"
+        " WHERE id = %s AND %s = ANY(product_images) RETURNING id",
+        (url, copy_url, url, product_id, url),
+    )
+    return cursor.fetchone() is not None
+
+
+def record_image_failure(product_id: int, url: str, reason: str) -> bool:
+    """Mark ``url`` failed for good on the product, if the product still has it uncopied."""
+    cursor = db.execute_sql(
+        "UPDATE products"
+        " SET image_failures = image_failures || jsonb_build_object(%s::text, %s::text),"
+        "     updated_at = now()"
+        " WHERE id = %s AND EXISTS ("
+        "   SELECT 1 FROM unnest(product_images, compressed_product_images) AS image(source, copy)"
+        "   WHERE source = %s AND copy IS NULL) RETURNING id",
+        (url, reason, product_id, url),
+    )
+    return cursor.fetchone() is not None
+
+
+def clear_image_failure(product_id: int, url: str) -> bool:
+    """Make a failed image pending again (a replayed dead letter)."""
+    cursor = db.execute_sql(
+        "UPDATE products SET image_failures = image_failures - %s, updated_at = now()"
+        " WHERE id = %s AND image_failures ? %s RETURNING id",
+        (url, product_id, url),
+    )
+    return cursor.fetchone() is not None
+
+
+def copy_in_use(product_id: int, copy_url: str) -> bool:
+    cursor = db.execute_sql(
+        "SELECT 1 FROM products WHERE id = %s AND %s = ANY(compressed_product_images)",
+        (product_id, copy_url),
+    )
+    return cursor.fetchone() is not None

@@ -75,7 +75,7 @@ def clean_database(bound_database):
     """Empties every table before the test (data is committed, so workers can see it)."""
     from models.db import release
 
-    bound_database.execute_sql("TRUNCATE users, products RESTART IDENTITY CASCADE")
+    bound_database.execute_sql("TRUNCATE users, products, outbox, dead_letters RESTART IDENTITY CASCADE")
     release()
     yield bound_database
     release()

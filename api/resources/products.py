@@ -49,7 +49,7 @@ class Products:
             )
         product = self._catalog.create(
             user_id, body.product_name, body.product_description, body.product_images,
-            body.product_price,
+            body.product_price, request_id=req.context.request_id,
         )
         resp.status = falcon.HTTP_201
         resp.location = f"/products/{product.id}"
@@ -97,7 +97,8 @@ class Products:
         product_id_value = path_id(product_id, "product")
         changes = read_body(req, ProductPatch).changes()
         try:
-            product = self._catalog.update(product_id_value, user_id, changes)
+            product = self._catalog.update(product_id_value, user_id, changes,
+                                           request_id=req.context.request_id)
         except ProductNotFound:
             raise not_found("product") from None
         except NotOwner:

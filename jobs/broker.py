@@ -1,0 +1,92 @@
+"""Broker wiring: the RabbitMQ broker and its middleware, built once per worker process.
+
+The broker must exist before any actor is declared, so :mod:`jobs.worker` calls
+:func:`build_broker` first and only then :func:`jobs.actors.declare_actors`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import dramatiq
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    CurrentMessage,
+    Middleware,
+    Pipelines,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+from core.settings import Settings
+from jobs.retries import DeadLetterHandler, DeadLetteringRetries
+
+#: AMQP connection options that keep a broker in alarm (memory or disk) from hanging us:
+#: heartbeats notice a dead peer, and blocked or silent connections time out.
+CONNECTION_OPTIONS = {
+    "heartbeat": "30",
+    "blocked_connection_timeout": "10",
+    "socket_timeout": "5",
+    "stack_timeout": "10",
+    "connection_attempts": "1",
+}
+
+#: Milliseconds an image job may run; downloads have their own shorter deadline, and
+#: TimeLimit cannot interrupt blocking I/O anyway.
+JOB_TIME_LIMIT_MS = 120_000
+
+#: RabbitMQ closes a channel whose delivery stays unacknowledged for 30 minutes
+#: (consumer_timeout), and delayed retries wait unacknowledged in worker memory.
+MAX_BACKOFF_CEILING_MS = 20 * 60 * 1000
+
+
+def amqp_url(broker_url: str) -> str:
+    """``broker_url`` with our connection options added (the URL's own values win)."""
+    parts = urlsplit(broker_url)
+    given = dict(pair.split("=", 1) for pair in parts.query.split("&") if "=" in pair)
+    query = urlencode({**CONNECTION_OPTIONS, **given})
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/%2F", query, parts.fragment))
+
+
+class PrefetchPerThread(Middleware):
+    """Prefetch one message per worker thread: image jobs are long, and a message prefetched
+    by a busy process waits there while another process's threads sit idle."""
+
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        worker.queue_prefetch = worker.worker_threads
+
+
+def build_broker(
+    settings: Settings, *, on_dead_letter: DeadLetterHandler,
+    extra_middleware: list[Middleware] | None = None,
+) -> RabbitmqBroker:
+    """The worker's broker, set as Dramatiq's global broker.
+
+    Parameters:
+      on_dead_letter: called with (message, exception) once a message has failed for good.
+      extra_middleware: appended after the standard stack (the outbox relay, metrics).
+    """
+    retries = DeadLetteringRetries(
+        max_retries=settings.image_max_retries,
+        min_backoff=settings.image_retry_min_backoff_ms,
+        max_backoff=min(settings.image_retry_max_backoff_ms, MAX_BACKOFF_CEILING_MS),
+        on_dead_letter=on_dead_letter,
+    )
+    middleware = [
+        AgeLimit(),
+        TimeLimit(time_limit=JOB_TIME_LIMIT_MS),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        retries,
+        CurrentMessage(),
+        PrefetchPerThread(),
+        *(extra_middleware or []),
+    ]
+    broker = RabbitmqBroker(
+        url=amqp_url(settings.broker_url), confirm_delivery=True, middleware=middleware
+    )
+    dramatiq.set_broker(broker)
+    return broker

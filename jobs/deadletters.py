@@ -1,0 +1,111 @@
+"""The operators' dead-letter tool, working from the durable archive in PostgreSQL.
+
+    python -m jobs.deadletters list
+    python -m jobs.deadletters replay --all | MESSAGE_ID...
+    python -m jobs.deadletters purge --all | MESSAGE_ID...
+
+``replay`` queues each job again through the outbox with a fresh retry budget and makes the
+image pending again (its error cleared); ``purge`` drops the record. RabbitMQ's own copy in
+``images.XQ`` expires by itself after seven days; the archive is what counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+
+from core.cache import ProductCache, redis_client
+from core.logs import configure_logging
+from core.settings import Settings, SettingsError, from_env
+from models.db import bind, db, release
+from models.dead_letters import DeadLetter, list_all, take
+from models.outbox import PROCESS_IMAGE, add_job
+from models.products import clear_image_failure
+
+
+def replay(message_ids: list[str] | None, cache: ProductCache) -> list[DeadLetter]:
+    """Queue the dead letters again (all when ``message_ids`` is None)."""
+    with db.atomic():
+        letters = take(message_ids)
+        for letter in letters:
+            if letter.actor_name == PROCESS_IMAGE and letter.product_id and letter.image_url:
+                clear_image_failure(letter.product_id, letter.image_url)
+            # A new message id: the replay is a new delivery with its own retry budget.
+            add_job(letter.actor_name, letter.kwargs, queue_name=letter.queue_name,
+                    message_id=str(uuid.uuid4()))
+    release()
+    for letter in letters:
+        if letter.product_id:
+            cache.invalidate(letter.product_id)
+    return letters
+
+
+def purge(message_ids: list[str] | None) -> list[DeadLetter]:
+    with db.atomic():
+        letters = take(message_ids)
+    release()
+    return letters
+
+
+def _valid_ids(ids: list[str]) -> list[str]:
+    for message_id in ids:
+        try:
+            uuid.UUID(message_id)
+        except ValueError:
+            raise SystemExit(f"not a message id: {message_id!r}") from None
+    return ids
+
+
+def _print_table(letters: list[DeadLetter]) -> None:
+    if not letters:
+        print("no dead letters")
+        return
+    print("message_id\tproduct\turl\treason\tattempts\tfailed_at")
+    for letter in letters:
+        print("\t".join(str(value) for value in (
+            letter.message_id, letter.product_id, letter.image_url, letter.reason,
+            letter.attempts, letter.failed_at.isoformat(timespec="seconds"))))
+
+
+def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m jobs.deadletters", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="show every dead letter")
+    for name in ("replay", "purge"):
+        command = commands.add_parser(name, help=f"{name} dead letters")
+        command.add_argument("--all", action="store_true", help=f"{name} every dead letter")
+        command.add_argument("message_ids", nargs="*", metavar="MESSAGE_ID")
+    args = parser.parse_args(argv)
+    if args.command != "list" and bool(args.all) == bool(args.message_ids):
+        parser.error(f"{args.command} takes --all or message ids, not both or neither")
+
+    if settings is None:
+        try:
+            settings = from_env()
+        except SettingsError as error:
+            sys.exit(f"configuration error: {error}")
+    configure_logging("WARNING")
+    bind(settings.database_url, max_connections=2)
+    if args.command == "list":
+        _print_table(list_all())
+        return 0
+    ids = None if args.all else _valid_ids(args.message_ids)
+    if args.command == "replay":
+        cache = ProductCache(redis_client(settings.redis_url),
+                             ttl_seconds=settings.cache_ttl_seconds, enabled=settings.cache_enabled)
+        done = replay(ids, cache)
+    else:
+        done = purge(ids)
+    print(f"{args.command}: {len(done)} dead letter(s)")
+    for letter in done:
+        print(letter.message_id)
+    missing = set(ids or ()) - {letter.message_id for letter in done}
+    for message_id in sorted(missing):
+        print(f"not found: {message_id}", file=sys.stderr)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Dramatiq's Retries, plus two things it does not do: hand every message that fails for
+good to a dead-letter handler, and never lose a message whose retry cannot be re-enqueued."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import dramatiq
+from dramatiq.middleware import Retries
+
+logger = logging.getLogger(__name__)
+
+DeadLetterHandler = Callable[[dramatiq.Message, BaseException | None], None]
+
+
+class DeadLetteringRetries(Retries):
+    """Retries with exponential backoff; permanent errors (the actor's ``throws``) and
+    exhausted retries go to ``on_dead_letter`` before RabbitMQ dead-letters the message.
+
+    Parameters:
+      on_dead_letter: called with the message and its last exception, inside the worker
+        thread, before the message is rejected to ``<queue>.XQ``. It records the failure
+        durably; if it raises, the message is enqueued again after ``min_backoff``.
+      The other parameters are those of :class:`dramatiq.middleware.Retries` (milliseconds).
+    """
+
+    def __init__(self, *, on_dead_letter: DeadLetterHandler, **options: object) -> None:
+        super().__init__(**options)
+        self._on_dead_letter = on_dead_letter
+
+    def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message, *,
+                              result: object = None,
+                              exception: BaseException | None = None) -> None:
+        try:
+            super().after_process_message(broker, message, result=result, exception=exception)
+        except Exception as error:  # noqa: BLE001 - any failure to re-enqueue
+            # Stock Retries would let the worker ack the message here and lose it (upstream
+            # PR 545): fail it instead, so that it is dead-lettered and recorded.
+            logger.error(
+                "could not enqueue the retry of %r; dead-lettering it", message.message_id,
+                extra={"event": "retry", "message_id": message.message_id,
+                       "error_type": type(error).__name__, "error": str(error)},
+            )
+            message.fail()
+        if exception is not None and not message.failed:
+            logger.info(
+                "retry", extra={
+                    "event": "retry", "message_id": message.message_id,
+                    "product_id": message.kwargs.get("product_id"),
+                    "request_id": message.kwargs.get("request_id"),
+                    "attempt": message.options.get("retries"),
+                    "error_type": type(exception).__name__, "error": str(exception),
+                },
+            )
+        if message.failed:
+            try:
+                self._on_dead_letter(message, exception)
+            except Exception:  # noqa: BLE001 - the database is likely down
+                logger.exception(
+                    "could not record dead letter %r; running it again later",
+                    message.message_id,
+                    extra={"event": "dead_lettered", "message_id": message.message_id},
+                )
+                # Unrecorded, the product would stay pending forever: run the job again after
+                # a backoff, when it fails (or succeeds) with the database back.
+                try:
+                    broker.enqueue(message, delay=self.min_backoff)
+                except Exception:  # noqa: BLE001 - RabbitMQ's XQ copy is all that is left
+                    logger.exception("could not re-enqueue %r", message.message_id)

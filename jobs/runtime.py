@@ -1,0 +1,74 @@
+"""Building a worker process: settings, logging, database, broker, pipeline, actors.
+
+The broker is built before any actor is declared, as Dramatiq requires.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+
+import dramatiq
+
+from core.cache import ProductCache, redis_client
+from core.logs import configure_logging
+from core.settings import Settings, SettingsError, from_env
+from jobs.actors import Actors, declare_actors
+from jobs.broker import build_broker
+from jobs.compress import CompressOptions
+from jobs.errors import StorageUnavailable
+from jobs.fetch import FetchLimits
+from jobs.pipeline import ImagePipeline
+from jobs.relay import OutboxRelay
+from jobs.storage import store_from_settings
+from models.db import bind
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    broker: dramatiq.Broker
+    pipeline: ImagePipeline
+    actors: Actors
+
+
+def build_pipeline(settings: Settings) -> ImagePipeline:
+    limits = FetchLimits(
+        max_bytes=settings.image_max_bytes,
+        connect_timeout=settings.image_fetch_connect_timeout,
+        total_timeout=settings.image_fetch_total_timeout,
+        allow_private=settings.image_fetch_allow_private,
+    )
+    options = CompressOptions(
+        max_pixels=settings.image_max_pixels, max_dimension=settings.image_max_dimension,
+        format=settings.image_format, quality=settings.image_quality,
+    )
+    store = store_from_settings(settings)
+    try:
+        store.ensure_bucket()
+    except StorageUnavailable as error:
+        # Jobs retry until the store answers; refusing to start would not help.
+        logger.warning("object store unavailable at start: %s", error)
+    cache = ProductCache(redis_client(settings.redis_url), ttl_seconds=settings.cache_ttl_seconds,
+                         enabled=settings.cache_enabled)
+    return ImagePipeline(limits=limits, options=options, store=store, cache=cache)
+
+
+def build_runtime(settings: Settings | None = None, *, relay_in_worker: bool = True) -> Runtime:
+    if settings is None:
+        try:
+            settings = from_env()
+        except SettingsError as error:
+            sys.exit(f"configuration error: {error}")
+    configure_logging(settings.log_level)
+    bind(settings.database_url)
+    pipeline = build_pipeline(settings)
+    broker = build_broker(
+        settings, on_dead_letter=pipeline.record_dead_letter,
+        extra_middleware=[OutboxRelay()] if relay_in_worker else [],
+    )
+    return Runtime(settings, broker, pipeline, declare_actors(broker, pipeline))
+

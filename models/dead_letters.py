@@ -1,0 +1,57 @@
+"""The durable record of messages that failed for good, which the operator CLI works from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from psycopg2.extras import Json
+
+from models.db import db
+
+
+class DeadLetter(NamedTuple):
+    message_id: str
+    queue_name: str
+    actor_name: str
+    kwargs: dict
+    product_id: int | None
+    image_url: str | None
+    reason: str
+    attempts: int
+    failed_at: datetime
+
+
+_COLUMNS = (
+    "message_id::text, queue_name, actor_name, kwargs, product_id, image_url, reason,"
+    " attempts, failed_at"
+)
+
+
+def archive(letter: DeadLetter) -> None:
+    """Record a dead letter; recording the same message again updates it."""
+    db.execute_sql(
+        "INSERT INTO dead_letters (message_id, queue_name, actor_name, kwargs, product_id,"
+        " image_url, reason, attempts) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (message_id) DO UPDATE SET reason = EXCLUDED.reason,"
+        " attempts = EXCLUDED.attempts, failed_at = now()",
+        (letter.message_id, letter.queue_name, letter.actor_name, Json(letter.kwargs),
+         letter.product_id, letter.image_url, letter.reason, letter.attempts),
+    )
+
+
+def list_all() -> list[DeadLetter]:
+    cursor = db.execute_sql(f"SELECT {_COLUMNS} FROM dead_letters ORDER BY failed_at, message_id")
+    return [DeadLetter(*row) for row in cursor.fetchall()]
+
+
+def take(message_ids: list[str] | None) -> list[DeadLetter]:
+    """Delete and return the given dead letters (all when None); call inside a transaction."""
+    if message_ids is None:
+        cursor = db.execute_sql(f"DELETE FROM dead_letters RETURNING {_COLUMNS}")
+    else:
+        cursor = db.execute_sql(
+            f"DELETE FROM dead_letters WHERE message_id::text = ANY(%s) RETURNING {_COLUMNS}",
+            (message_ids,),
+        )
+    return sorted((DeadLetter(*row) for row in cursor.fetchall()), key=lambda d: d.failed_at)

@@ -1,0 +1,148 @@
+"""Each kind of source through the whole pipeline, and the failures that are not retried."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import requests
+from PIL import Image
+
+from tests.conftest import PHOTOS
+from tests.integration.pipeline.conftest import (
+    create,
+    jpeg_bytes,
+    object_keys,
+    wait_until_settled,
+)
+
+pytestmark = pytest.mark.usefixtures("worker")
+
+
+def fetch_copy(url: str) -> tuple[bytes, requests.Response]:
+    response = requests.get(url, timeout=10)
+    assert response.status_code == 200, url
+    return response.content, response
+
+
+def test_every_photo_reaches_done_and_every_copy_is_fetchable(api, account, images, s3):
+    # given
+    sources = {path.name: path.read_bytes() for path in sorted(PHOTOS.glob("*.*"))
+               if path.suffix in (".png", ".jpg", ".gif")}
+    urls = [images.add(name, data) for name, data in sources.items()]
+    # when
+    product = wait_until_settled(api, create(api, account, urls)["id"])
+    # then
+    assert product["image_status"] == "done", product["image_errors"]
+    for (name, source), copy_url in zip(sources.items(), product["compressed_product_images"],
+                                        strict=True):
+        data, response = fetch_copy(copy_url)
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert response.headers["Content-Type"].startswith("image/")
+        assert len(data) <= len(source), name
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            assert max(image.size) <= 1600
+        assert f"/products/{product['id']}/" in copy_url
+    assert len(object_keys(s3, product["id"])) == len(set(product["compressed_product_images"]))
+
+
+def test_large_rotated_and_transparent_sources(api, account, images):
+    # given: a 4000x3000 photo, a JPEG whose EXIF says "rotate 90", and a transparent PNG
+    with Image.open(PHOTOS / "rocket.jpg") as rocket:
+        large = jpeg_bytes(rocket.convert("RGB").resize((4000, 3000)))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 200), "red").save(buffer, "JPEG", exif=exif.tobytes())
+    rotated = buffer.getvalue()
+    buffer = io.BytesIO()
+    Image.new("RGBA", (300, 300), (0, 0, 0, 0)).save(buffer, "PNG")
+    transparent = buffer.getvalue()
+    urls = [images.add("large.jpg", large), images.add("rotated.jpg", rotated),
+            images.add("clear.png", transparent)]
+    # when
+    product = wait_until_settled(api, create(api, account, urls)["id"])
+    # then
+    assert product["image_status"] == "done", product["image_errors"]
+    sizes = []
+    for url in product["compressed_product_images"]:
+        with Image.open(io.BytesIO(fetch_copy(url)[0])) as image:
+            sizes.append(image.size)
+            if image.format == "JPEG" and image.size == (300, 300):
+                assert image.convert("RGB").getpixel((150, 150)) == (255, 255, 255)
+    assert sizes[0] == (1600, 1200)
+    assert sizes[1] == (200, 400)
+
+
+def test_transient_503_twice_then_success(api, account, images):
+    images.add("coffee.png", (PHOTOS / "coffee.png").read_bytes())
+    url = f"{images.base}/flaky/2/coffee.png"
+    product = wait_until_settled(api, create(api, account, [url])["id"])
+    assert product["image_status"] == "done", product["image_errors"]
+    assert images.count("/flaky/2/coffee.png") == 3
+
+
+@pytest.mark.parametrize(
+    "path, reason_part",
+    [("/status/404", "404"), ("/status/410", "410"), ("/html", "not"), ("/big", "large"),
+     ("/img/bomb.png", "pixels")],
+)
+def test_permanent_failures_are_not_retried(api, account, images, path, reason_part):
+    # given: a decompression bomb, 10000 x 10000 pixels in a few kilobytes
+    buffer = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(buffer, "PNG")
+    images.add("bomb.png", buffer.getvalue())
+    # when
+    product = wait_until_settled(api, create(api, account, [images.base + path])["id"])
+    # then
+    assert product["image_status"] == "failed"
+    [error] = product["image_errors"]
+    assert error["index"] == 0 and error["url"] == images.base + path
+    assert reason_part in error["reason"].lower()
+    assert images.count(path) == 1
+
+
+def test_blocked_address_fails_without_a_request(api, account):
+    url = "http://169.254.169.254/latest/meta-data/"
+    product = wait_until_settled(api, create(api, account, [url])["id"])
+    assert product["image_status"] == "failed"
+    assert product["image_errors"][0]["url"] == url
+
+
+def test_one_bad_image_of_three(api, account, images):
+    good = [images.add(name, (PHOTOS / name).read_bytes()) for name in ("rocket.jpg", "logo.png")]
+    urls = [good[0], f"{images.base}/status/404", good[1]]
+    product = wait_until_settled(api, create(api, account, urls)["id"])
+    assert product["image_status"] == "failed"
+    assert [error["index"] for error in product["image_errors"]] == [1]
+    copies = product["compressed_product_images"]
+    assert copies[0] and copies[2] and copies[1] is None
+
+
+def test_patch_queues_new_and_failed_urls_and_keeps_copies(api, account, images):
+    # given: one image done and one failed
+    done_url = images.add("rocket.jpg", (PHOTOS / "rocket.jpg").read_bytes())
+    fixable = f"{images.base}/fixable/chelsea.png"
+    images.add("chelsea.png", (PHOTOS / "chelsea.png").read_bytes())
+    product = wait_until_settled(api, create(api, account, [done_url, fixable])["id"])
+    assert product["image_status"] == "failed"
+    copy = product["compressed_product_images"][0]
+    # when: the source is fixed and the images are reordered
+    images.fix("chelsea.png")
+    patched = api.simulate_patch(f"/products/{product['id']}", headers=account.auth,
+                                 json={"product_images": [fixable, done_url]}).json
+    assert patched["compressed_product_images"] == [None, copy]
+    # then
+    product = wait_until_settled(api, product["id"])
+    assert product["image_status"] == "done"
+    assert product["compressed_product_images"][1] == copy
+
+
+def test_delete_removes_the_copies(api, account, images, s3):
+    url = images.add("coffee.png", (PHOTOS / "coffee.png").read_bytes())
+    product = wait_until_settled(api, create(api, account, [url])["id"])
+    assert object_keys(s3, product["id"])
+    api.simulate_delete(f"/products/{product['id']}", headers=account.auth)
+    from tests.support.processes import wait_for
+    wait_for(lambda: not object_keys(s3, product["id"]), timeout=30, message="copies removed")
