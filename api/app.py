@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import socket
+from urllib.parse import urlsplit
 
 import falcon
 import falcon.media
@@ -14,9 +16,10 @@ from api.auth import Authenticator
 from api.catalog import Catalog
 from api.middleware import DatabaseConnections, RequestLog
 from api.openapi import OpenApi
-from api.resources.health import Health, Readiness
+from api.resources.health import Check, Health, Readiness
 from api.resources.products import Products
 from api.resources.users import Users
+from core.cache import ProductCache, redis_client
 from core.settings import Settings
 from models.db import db
 
@@ -31,8 +34,39 @@ def database_check() -> str | None:
     return None
 
 
-def create_app(settings: Settings) -> falcon.App:
-    """Build the API for ``settings``; the database handle must already be bound."""
+def cache_check(cache_client) -> Check:  # noqa: ANN001 - a redis.Redis
+    def check() -> str | None:
+        try:
+            cache_client.ping()
+        except Exception as error:  # noqa: BLE001 - any failure means "degraded"
+            return f"unavailable: {type(error).__name__}"
+        return None
+
+    return check
+
+
+def broker_check(broker_url: str) -> Check:
+    """Whether the broker accepts connections (the API only writes to the outbox)."""
+    parts = urlsplit(broker_url)
+
+    def check() -> str | None:
+        try:
+            socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672),
+                                     timeout=1).close()
+        except OSError as error:
+            return f"unavailable: {type(error).__name__}"
+        return None
+
+    return check
+
+
+def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falcon.App:
+    """Build the API for ``settings``; the database handle must already be bound.
+
+    Parameters:
+      cache: the product cache; by default one on ``settings.redis_url``. Tests pass their
+        own to reach its hooks.
+    """
     app = falcon.App(middleware=[RequestLog(), DatabaseConnections()])
     json = falcon.media.JSONHandler(dumps=orjson.dumps, loads=orjson.loads)
     app.req_options.media_handlers[falcon.MEDIA_JSON] = json
@@ -44,13 +78,18 @@ def create_app(settings: Settings) -> falcon.App:
     cursor_secret = hashlib.sha256(b"cursor:" + settings.api_key_secret.encode()).digest()
 
     users = Users(authenticator=authenticator, api_key_secret=settings.api_key_secret)
-    products = Products(catalog=Catalog(), authenticator=authenticator,
+    cache_client = redis_client(settings.redis_url)
+    if cache is None:
+        cache = ProductCache(cache_client, ttl_seconds=settings.cache_ttl_seconds,
+                             enabled=settings.cache_enabled)
+    products = Products(catalog=Catalog(cache=cache), authenticator=authenticator,
                         cursor_secret=cursor_secret)
     app.add_route("/users", users)
     app.add_route("/users/{user_id}", users, suffix="item")
     app.add_route("/products", products)
     app.add_route("/products/{product_id}", products, suffix="item")
     app.add_route("/healthz", Health())
-    app.add_route("/readyz", Readiness(database=database_check))
+    app.add_route("/readyz", Readiness(database=database_check, optional={
+        "cache": cache_check(cache_client), "broker": broker_check(settings.broker_url)}))
     app.add_route("/openapi.json", OpenApi())
     return app

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from api.representation import render_product
+from core.cache import ProductCache
 from models.db import db
 from models.outbox import DELETE_PRODUCT_IMAGES, add_image_jobs, add_job
 from models.products import (
@@ -25,7 +26,14 @@ from models.products import (
 
 
 class Catalog:
-    """The product use cases the API offers."""
+    """The product use cases the API offers.
+
+    Parameters:
+      cache: the read-through cache of single products, invalidated after every commit.
+    """
+
+    def __init__(self, *, cache: ProductCache) -> None:
+        self._cache = cache
 
     def create(
         self, user_id: int, name: str, description: str | None, images: list[str],
@@ -38,8 +46,11 @@ class Catalog:
 
     def read(self, product_id: int) -> tuple[bytes | None, bool]:
         """The product's JSON and whether it came from the cache (None: no such product)."""
-        row = get_product(product_id)
-        return (render_product(row) if row else None), False
+        def load() -> bytes | None:
+            row = get_product(product_id)
+            return render_product(row) if row else None
+
+        return self._cache.read(product_id, load)
 
     def update(self, product_id: int, user_id: int, changes: dict, *,
                request_id: str | None = None) -> ProductRow:
@@ -47,6 +58,7 @@ class Catalog:
             product = lock_owned_product(product_id, user_id)
             updated, to_queue = update_product(product, changes)
             add_image_jobs(product_id, to_queue, request_id)
+        self._cache.invalidate(product_id)
         return updated
 
     def delete(self, product_id: int, user_id: int) -> None:
@@ -54,6 +66,7 @@ class Catalog:
             delete_product(lock_owned_product(product_id, user_id))
             # Copies are removed in the background, once the deletion is committed.
             add_job(DELETE_PRODUCT_IMAGES, {"product_id": product_id})
+        self._cache.invalidate(product_id)
 
     def page(
         self,

@@ -20,6 +20,7 @@ class _Formatter(JsonFormatter):
         )
         log_record["level"] = record.levelname
         log_record.setdefault("logger", record.name)
+        log_record.setdefault("pid", record.process)
         if record.exc_info and record.exc_info[1] is not None:
             log_record["error_type"] = type(record.exc_info[1]).__name__
             log_record["error"] = str(record.exc_info[1])

@@ -20,6 +20,7 @@ PHOTOS = REPO.parent / "shared" / "testdata" / "photos"
 TEST_DATABASE = "product_management_test"
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TEST_DATABASE_URL = f"postgresql://postgres@127.0.0.1:5432/{TEST_DATABASE}"
+TEST_REDIS_URL = "redis://127.0.0.1:6379/13"
 
 SERVICES = {
     "PostgreSQL": (5432, "bash scripts/services.sh"),
@@ -58,7 +59,9 @@ def database_url() -> str:
 
 @pytest.fixture(scope="session")
 def base_settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, api_key_secret="test-secret")
+    # Redis database 13 is the tests' own; clean_database empties it with the tables.
+    return Settings(database_url=database_url, api_key_secret="test-secret",
+                    redis_url=TEST_REDIS_URL)
 
 
 @pytest.fixture(scope="session")
@@ -72,10 +75,16 @@ def bound_database(database_url: str):
 
 @pytest.fixture
 def clean_database(bound_database):
-    """Empties every table before the test (data is committed, so workers can see it)."""
+    """Empties every table, and the cache, before the test (data is committed, so other
+    processes can see it)."""
+    import redis
+
     from models.db import release
 
-    bound_database.execute_sql("TRUNCATE users, products, outbox, dead_letters RESTART IDENTITY CASCADE")
+    bound_database.execute_sql(
+        "TRUNCATE users, products, outbox, dead_letters RESTART IDENTITY CASCADE")
+    require_service("Redis")
+    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     release()
     yield bound_database
     release()

@@ -1,0 +1,208 @@
+"""The read-through cache of ``GET /products/{id}`` through the real API and the real Redis:
+never stale, one database query per miss storm, and never a reason to fail."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg2
+import pytest
+import redis
+import requests
+from falcon import testing
+
+from api.app import create_app
+from core.cache import ProductCache, redis_client
+from tests.conftest import TEST_REDIS_URL
+from tests.support.processes import ApiServer, free_port, wait_for
+
+
+def api_env(settings, **overrides) -> dict[str, str]:
+    return {"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
+            "API_KEY_SECRET": settings.api_key_secret, **overrides}
+
+
+@pytest.fixture
+def servers(base_settings, clean_database, tmp_path):
+    started: list[ApiServer] = []
+
+    def start(**options) -> ApiServer:
+        env = api_env(base_settings, **options.pop("env", {}))
+        server = ApiServer(env, log_path=tmp_path / f"api-{len(started)}.log", **options)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def sign_up_and_create(base_url: str, **fields) -> tuple[dict, dict]:
+    user = requests.post(base_url + "/users", timeout=10,
+                         json={"name": "Ada", "email": f"ada{free_port()}@example.com"}).json()
+    auth = {"Authorization": f"Bearer {user['api_key']}"}
+    body = {"product_name": "Lamp", "product_price": "9.99", **fields}
+    product = requests.post(base_url + "/products", json=body, headers=auth, timeout=10).json()
+    return product, auth
+
+
+def test_miss_then_hit_with_identical_bodies_and_patch_visible(base_settings, clean_database):
+    client = testing.TestClient(create_app(base_settings))
+    user = client.simulate_post("/users", json={"name": "A", "email": "a@example.com"}).json
+    auth = {"Authorization": f"Bearer {user['api_key']}"}
+    product = client.simulate_post("/products", headers=auth,
+                                   json={"product_name": "Lamp", "product_price": 1}).json
+    path = f"/products/{product['id']}"
+    first, second = client.simulate_get(path), client.simulate_get(path)
+    assert (first.headers["x-cache"], second.headers["x-cache"]) == ("MISS", "HIT")
+    assert first.content == second.content
+    client.simulate_patch(path, headers=auth, json={"product_name": "Brass lamp"})
+    after = client.simulate_get(path)
+    assert after.headers["x-cache"] == "MISS"
+    assert after.json["product_name"] == "Brass lamp"
+
+
+def test_writes_through_one_instance_are_seen_through_another(servers):
+    # given: two API instances on two ports, sharing one Redis
+    reader, writer = servers(), servers()
+    product, auth = sign_up_and_create(reader.url)
+    path = f"/products/{product['id']}"
+    assert requests.get(reader.url + path, timeout=10).headers["X-Cache"] == "MISS"
+    assert requests.get(reader.url + path, timeout=10).headers["X-Cache"] == "HIT"
+    # when: the other instance patches it
+    requests.patch(writer.url + path, json={"product_price": "1.50"}, headers=auth, timeout=10)
+    # then
+    assert requests.get(reader.url + path, timeout=10).json()["product_price"] == "1.50"
+    # when: the other instance deletes it
+    assert requests.delete(writer.url + path, headers=auth, timeout=10).status_code == 204
+    # then
+    assert requests.get(reader.url + path, timeout=10).status_code == 404
+
+
+@pytest.mark.parametrize("check_generation, served", [(True, "new"), (False, "old")])
+def test_a_slow_read_racing_a_write_never_stores_the_old_row(
+    base_settings, clean_database, check_generation, served
+):
+    # given: a cache whose hook runs a PATCH after the read loaded the row, before it stores
+    patched = threading.Event()
+    holder: dict = {}
+
+    def write_in_between(product_id: int) -> None:
+        if patched.is_set():
+            return
+        patched.set()
+        thread = threading.Thread(target=lambda: holder["client"].simulate_patch(
+            f"/products/{product_id}", headers=holder["auth"], json={"product_name": "new"}))
+        thread.start()
+        thread.join(timeout=30)
+
+    cache = ProductCache(redis_client(base_settings.redis_url), ttl_seconds=300,
+                         check_generation=check_generation, before_store=write_in_between)
+    client = holder["client"] = testing.TestClient(create_app(base_settings, cache=cache))
+    user = client.simulate_post("/users", json={"name": "A", "email": "a@example.com"}).json
+    holder["auth"] = {"Authorization": f"Bearer {user['api_key']}"}
+    product = client.simulate_post("/products", headers=holder["auth"],
+                                   json={"product_name": "old", "product_price": 1}).json
+    path = f"/products/{product['id']}"
+    # when: the racing read completes
+    raced = client.simulate_get(path)
+    assert raced.json["product_name"] == "old" and patched.is_set()
+    # then: with the generation check the next read sees the write; without it, it does not
+    assert client.simulate_get(path).json["product_name"] == served
+
+
+def products_scans(database_url: str) -> int:
+    connection = psycopg2.connect(database_url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0)"
+                           " FROM pg_stat_user_tables WHERE relname = 'products'")
+            return cursor.fetchone()[0]
+    finally:
+        connection.close()
+
+
+def test_fifty_concurrent_cold_reads_cost_one_database_query(servers, base_settings, tmp_path):
+    # given: a product, created through an instance that is then stopped so its backends
+    # report their statistics, and a fresh instance of 2 processes x 25 threads
+    creator = servers()
+    product, _ = sign_up_and_create(creator.url)
+    creator.stop()
+    before = products_scans(base_settings.database_url)
+    server = servers(workers=2, threads=25)
+    path = f"{server.url}/products/{product['id']}"
+    barrier = threading.Barrier(50)
+
+    def read(_: int) -> requests.Response:
+        session = requests.Session()
+        barrier.wait(timeout=30)
+        return session.get(path, timeout=30)
+
+    # when
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        responses = list(pool.map(read, range(50)))
+    server.stop()  # exiting backends flush their statistics
+    # then
+    assert {response.status_code for response in responses} == {200}
+    assert len({response.content for response in responses}) == 1
+    log = [json.loads(line) for line in (tmp_path / "api-1.log").read_text().splitlines()
+           if line.startswith("{")]
+    pids = {entry["pid"] for entry in log if entry.get("route") == "/products/{product_id}"}
+    assert len(pids) == 2, "both gunicorn processes should have served reads"
+    scans = wait_for(lambda: products_scans(base_settings.database_url) - before or None,
+                     timeout=15, message="statistics of the stopped backends")
+    assert scans == 1
+
+
+def test_redis_down_never_fails_a_request_and_recovery_needs_no_restart(servers, tmp_path):
+    # given: an instance on a Redis of its own
+    port = free_port()
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+               "--appendonly", "no"]
+    redis_process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: redis.Redis(port=port).ping(), message="private redis-server")
+        server = servers(env={"REDIS_URL": f"redis://127.0.0.1:{port}/0"})
+        product, auth = sign_up_and_create(server.url)
+        path = f"{server.url}/products/{product['id']}"
+        requests.get(path, timeout=10)
+        assert requests.get(path, timeout=10).headers["X-Cache"] == "HIT"
+        # when: Redis stops
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+        # then: reads come from PostgreSQL, writes succeed, nothing stalls or fails
+        for _ in range(20):
+            response = requests.get(path, timeout=2)
+            assert response.status_code == 200 and response.headers["X-Cache"] == "MISS"
+            assert response.elapsed.total_seconds() < 1
+        patched = requests.patch(path, json={"product_name": "Offline edit"}, headers=auth,
+                                 timeout=5)
+        assert patched.status_code == 200
+        ready = requests.get(server.url + "/readyz", timeout=5)
+        assert ready.status_code == 200 and ready.json()["checks"]["cache"] != "ok"
+        log = [json.loads(line) for line in (tmp_path / "api-0.log").read_text().splitlines()
+               if line.startswith("{")]
+        unavailable = [entry for entry in log
+                       if entry["message"].startswith("redis cache unavailable")]
+        assert len(unavailable) == 1, "one warning per interval, not one per request"
+        # when: Redis returns
+        redis_process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        wait_for(lambda: redis.Redis(port=port).ping(), message="redis-server back")
+        # then: cached again, same process, and the offline edit is what it serves
+        wait_for(lambda: requests.get(path, timeout=5).headers["X-Cache"] == "HIT", timeout=20,
+                 message="cache hits again")
+        assert requests.get(path, timeout=5).json()["product_name"] == "Offline edit"
+    finally:
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+
+
+def test_cache_disabled_serves_every_read_from_postgresql(servers):
+    server = servers(env={"CACHE_ENABLED": "false"})
+    product, _ = sign_up_and_create(server.url)
+    path = f"{server.url}/products/{product['id']}"
+    assert [requests.get(path, timeout=5).headers["X-Cache"] for _ in range(3)] == ["MISS"] * 3
+    assert not redis.Redis.from_url(TEST_REDIS_URL).exists(f"pc:v1:product:{{{product['id']}}}")

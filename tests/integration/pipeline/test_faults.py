@@ -1,0 +1,104 @@
+"""Nothing is lost: a worker killed mid-job, RabbitMQ stopped while a product is created,
+and a dead letter replayed once its source is fixed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import PHOTOS, REPO
+from tests.integration.pipeline.conftest import (
+    create,
+    object_keys,
+    rabbitmqctl,
+    wait_until_settled,
+    worker_env,
+)
+from tests.support.processes import wait_for
+
+
+def test_worker_killed_mid_download_leaves_the_job_to_be_redone(
+    api, account, images, s3, worker_factory
+):
+    # given: a worker that has begun downloading
+    first = worker_factory()
+    images.add("rocket.jpg", (PHOTOS / "rocket.jpg").read_bytes())
+    product = create(api, account, [f"{images.base}/hang/rocket.jpg"])
+    assert images.download_started.wait(timeout=60), "the download never began"
+    # when: it is killed without warning, and a new worker starts
+    first.kill()
+    images.release.set()
+    worker_factory()
+    # then
+    product = wait_until_settled(api, product["id"])
+    assert product["image_status"] == "done"
+    assert images.count("/hang/rocket.jpg") >= 2
+    assert len(object_keys(s3, product["id"])) == 1
+
+
+def test_product_created_while_rabbitmq_is_stopped_is_processed_when_it_returns(
+    api, account, images, worker
+):
+    url = images.add("coffee.png", (PHOTOS / "coffee.png").read_bytes())
+    stopped = rabbitmqctl("stop_app")
+    assert stopped.returncode == 0, stopped.stderr
+    try:
+        # when: the API takes the product while the broker is down
+        created = api.simulate_post("/products", headers=account.auth, json={
+            "product_name": "Mug", "product_price": 3, "product_images": [url]})
+        assert created.status_code == 201
+        assert api.simulate_get(f"/products/{created.json['id']}").json["image_status"] == "pending"
+    finally:
+        started = rabbitmqctl("start_app")
+    assert started.returncode == 0, started.stderr
+    # then: done, with no operator action
+    product = wait_until_settled(api, created.json["id"], timeout=120)
+    assert product["image_status"] == "done"
+
+
+def run_deadletters(settings, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "jobs.deadletters", *args], cwd=REPO, capture_output=True,
+        text=True, timeout=60, env={**os.environ, **worker_env(settings)},
+    )
+
+
+def test_dead_letter_is_listed_and_replay_brings_it_to_done(
+    api, account, images, worker, pipeline_settings
+):
+    # given: an image whose source answers 404
+    images.add("chelsea.png", (PHOTOS / "chelsea.png").read_bytes())
+    url = f"{images.base}/fixable/chelsea.png"
+    product = wait_until_settled(api, create(api, account, [url])["id"])
+    assert product["image_status"] == "failed"
+    # when: an operator lists the dead letters
+    listed = run_deadletters(pipeline_settings, "list")
+    # then
+    assert listed.returncode == 0, listed.stderr
+    [row] = [line for line in listed.stdout.splitlines() if url in line]
+    message_id, product_id, _url, reason, attempts, _when = row.split("\t")
+    assert int(product_id) == product["id"] and "404" in reason and attempts == "1"
+    # when: the source is fixed and the dead letter replayed
+    images.fix("chelsea.png")
+    replayed = run_deadletters(pipeline_settings, "replay", message_id)
+    assert replayed.returncode == 0, replayed.stderr
+    # then: pending again at once, then done, and no longer listed
+    assert api.simulate_get(f"/products/{product['id']}").json["image_status"] in (
+        "pending", "done")
+    assert wait_until_settled(api, product["id"])["image_status"] == "done"
+    assert url not in run_deadletters(pipeline_settings, "list").stdout
+    # and: replaying it again does nothing, and says so
+    again = run_deadletters(pipeline_settings, "replay", message_id)
+    assert again.returncode == 1 and "not found" in again.stderr
+
+
+def test_purge_drops_dead_letters(api, account, images, worker, pipeline_settings):
+    product = wait_until_settled(
+        api, create(api, account, [f"{images.base}/status/404"])["id"])
+    assert product["image_status"] == "failed"
+    wait_for(lambda: "404" in run_deadletters(pipeline_settings, "list").stdout, timeout=10,
+             message="the dead letter to be listed")
+    purged = run_deadletters(pipeline_settings, "purge", "--all")
+    assert purged.returncode == 0 and "purge: " in purged.stdout
+    assert "no dead letters" in run_deadletters(pipeline_settings, "list").stdout
