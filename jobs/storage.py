@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import urllib3
 from minio import Minio
 from minio.deleteobjects import DeleteObject
-from minio.error import MinioException
+from minio.error import MinioException, S3Error
 
 from core.settings import Settings
 from jobs.errors import StorageUnavailable
@@ -86,13 +86,23 @@ class ImageStore:
             content_type: str) -> StoredObject:
         key = object_key(product_id, data, extension)
         try:
-            self._client.put_object(
-                self._bucket, key, io.BytesIO(data), len(data), content_type=content_type,
-                metadata={"Cache-Control": CACHE_CONTROL},
-            )
+            try:
+                self._put(key, data, content_type)
+            except S3Error as error:
+                if error.code != "NoSuchBucket":
+                    raise
+                # The store started empty after us (a restarted emulator, a new deployment).
+                self.ensure_bucket()
+                self._put(key, data, content_type)
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as error:
             raise StorageUnavailable(f"object store unavailable: {type(error).__name__}") from error
         return StoredObject(key=key, url=self.url_for(key))
+
+    def _put(self, key: str, data: bytes, content_type: str) -> None:
+        self._client.put_object(
+            self._bucket, key, io.BytesIO(data), len(data), content_type=content_type,
+            metadata={"Cache-Control": CACHE_CONTROL},
+        )
 
     def remove(self, keys: list[str]) -> None:
         if not keys:
