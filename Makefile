@@ -20,7 +20,7 @@ migrate: $(STAMP)
 	$(PY) -m models.migrate
 
 run: $(STAMP) services migrate
-	$(VENV)/bin/honcho start -f Procfile
+	$(VENV)/bin/honcho start -f Procfile --port $${PORT:-8080}
 
 test: $(STAMP) services
 	$(PY) -m pytest $(PYTEST_ARGS)
