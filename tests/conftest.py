@@ -6,7 +6,9 @@ command that starts it.
 
 from __future__ import annotations
 
+import fcntl
 import socket
+import tempfile
 from pathlib import Path
 
 import psycopg2
@@ -36,6 +38,15 @@ def require_service(name: str) -> None:
     except OSError:
         pytest.fail(f"{name} is not answering on 127.0.0.1:{port}; start it with: {command}",
                     pytrace=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_session_at_a_time():
+    """Test sessions share the machine's services (the test database, a RabbitMQ vhost, two
+    Redis databases): a second session waits here rather than trample the first."""
+    with open(Path(tempfile.gettempdir()) / "product-catalog-tests.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import subprocess
 
 import pika
 import pytest
+import redis
 from falcon import testing
 from minio import Minio
 
@@ -54,9 +55,12 @@ def s3_server():
 @pytest.fixture(scope="session")
 def pipeline_settings(base_settings, broker_url, s3_server):
     require_service("Redis")
+    redis_url = "redis://127.0.0.1:6379/14"
+    # Product ids start again in every session's new database: old entries must go.
+    redis.Redis.from_url(redis_url).flushdb()
     return base_settings.replace(
         broker_url=broker_url,
-        redis_url="redis://127.0.0.1:6379/14",
+        redis_url=redis_url,
         s3_endpoint=s3_server.endpoint,
         s3_bucket=BUCKET,
         s3_public_url=f"http://{s3_server.endpoint}/{BUCKET}",
