@@ -7,6 +7,15 @@ IO-bound endpoints; more processes only added context switches on two cores.
 """
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
+
+# Each worker process writes its Prometheus samples here and /metrics adds them up; it must
+# be set before the workers import prometheus_client, and emptied when the server starts.
+os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / f"api-metrics-{os.getpid()}")
+)
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8080')}"
 worker_class = "gthread"
@@ -21,3 +30,15 @@ keepalive = 5
 # Our middleware writes one JSON line per request; gunicorn's access log would repeat it.
 accesslog = None
 errorlog = "-"
+
+
+def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+
+
+def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

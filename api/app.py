@@ -14,6 +14,7 @@ import orjson
 from api import errors
 from api.auth import Authenticator
 from api.catalog import Catalog
+from api.metrics import Metrics, RequestMetrics, count_cache_result
 from api.middleware import DatabaseConnections, RequestLog
 from api.openapi import OpenApi
 from api.resources.health import Check, Health, Readiness
@@ -22,6 +23,7 @@ from api.resources.users import Users
 from core.cache import ProductCache, redis_client
 from core.settings import Settings
 from models.db import db
+from models.outbox import depth as outbox_depth
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +69,7 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
       cache: the product cache; by default one on ``settings.redis_url``. Tests pass their
         own to reach its hooks.
     """
-    app = falcon.App(middleware=[RequestLog(), DatabaseConnections()])
+    app = falcon.App(middleware=[RequestLog(), RequestMetrics(), DatabaseConnections()])
     json = falcon.media.JSONHandler(dumps=orjson.dumps, loads=orjson.loads)
     app.req_options.media_handlers[falcon.MEDIA_JSON] = json
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json
@@ -81,7 +83,7 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
     cache_client = redis_client(settings.redis_url)
     if cache is None:
         cache = ProductCache(cache_client, ttl_seconds=settings.cache_ttl_seconds,
-                             enabled=settings.cache_enabled)
+                             enabled=settings.cache_enabled, on_result=count_cache_result)
     products = Products(catalog=Catalog(cache=cache), authenticator=authenticator,
                         cursor_secret=cursor_secret)
     app.add_route("/users", users)
@@ -92,4 +94,5 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
     app.add_route("/readyz", Readiness(database=database_check, optional={
         "cache": cache_check(cache_client), "broker": broker_check(settings.broker_url)}))
     app.add_route("/openapi.json", OpenApi())
+    app.add_route("/metrics", Metrics(outbox_depth=outbox_depth))
     return app

@@ -127,13 +127,15 @@ class ProductCache:
       lock_ttl_ms: how long a fill lock outlives a loader that died.
       lock_wait_ms: how long the other readers wait for the loader before loading themselves.
       warn_interval_seconds: at most one "Redis unavailable" warning per interval.
+      on_result: called with "hit", "miss" or "error" for every read (metrics).
     """
 
     def __init__(self, client: redis.Redis | None, *, ttl_seconds: int = 300,
                  enabled: bool = True, check_generation: bool = True,
                  before_store: Callable[[int], None] | None = None,
                  lock_ttl_ms: int = 2000, lock_wait_ms: int = 1000,
-                 warn_interval_seconds: float = 30.0) -> None:
+                 warn_interval_seconds: float = 30.0,
+                 on_result: Callable[[str], None] | None = None) -> None:
         self._client = client if enabled else None
         self._ttl = ttl_seconds
         # Generations expire, so keys of products written once do not pile up forever. Safe
@@ -146,26 +148,31 @@ class ProductCache:
         self._before_store = before_store
         self._lock_ttl_ms, self._lock_wait = lock_ttl_ms, lock_wait_ms / 1000
         self._warn = _RateLimitedWarning(warn_interval_seconds)
+        self._on_result = on_result or (lambda result: None)
         if self._client is not None:  # register_script only hashes; it sends nothing
             self._acquire = self._client.register_script(_ACQUIRE)
             self._store_if_current = self._client.register_script(_STORE)
             self._release = self._client.register_script(_RELEASE)
 
     def read(self, product_id: int, load: Callable[[], bytes | None]) -> tuple[bytes | None, bool]:
-        """Return (body, hit). On a hit, the stored bytes as they are (no decode/re-encode) and
-        `load` is NOT called (so no DB connection is taken). On a miss, call load() (it returns
-        the product's JSON bytes or None for no such product; None is not cached), store it,
-        return (body, False)."""
+        """Return (body, hit): the stored bytes as they are on a hit, without calling ``load``
+        (so no database connection is taken); else ``load()``'s bytes (None: no such product,
+        which is not cached), stored for the next reader."""
         if self._client is None:
             return load(), False
+        body, result = self._read(product_id, load)
+        self._on_result(result)
+        return body, result == "hit"
+
+    def _read(self, product_id: int, load: Callable[[], bytes | None]) -> tuple[bytes | None, str]:
         try:
             body = self._client.get(product_key(product_id))  # a hit costs this one round trip
         except _FAILURES as error:
             self._warn("get", product_id, error)
-            return load(), False
+            return load(), "error"
         self._warn.recovered()
         if body is not None:
-            return body, True
+            return body, "hit"
         return self._fill(product_id, load)
 
     def invalidate(self, product_id: int) -> None:
@@ -189,7 +196,7 @@ class ProductCache:
         body = product_key(product_id)
         return body, body + ":gen", body + ":lock"
 
-    def _fill(self, product_id: int, load: Callable[[], bytes | None]) -> tuple[bytes | None, bool]:
+    def _fill(self, product_id: int, load: Callable[[], bytes | None]) -> tuple[bytes | None, str]:
         keys = self._keys(product_id)
         token = secrets.token_hex(8)
         args = [token, self._lock_ttl_ms, self._generation_ttl]
@@ -198,14 +205,14 @@ class ProductCache:
             if state == b"wait":
                 body = self._wait_for(keys)
                 if body is not None:
-                    return body, True
+                    return body, "hit"
                 # The loader gave up (no such product, a write beat its store) or is too slow.
                 state, value = self._acquire(keys=keys, args=args)
         except _FAILURES as error:
             self._warn("fill", product_id, error)
-            return load(), False
+            return load(), "error"
         if state == b"hit":
-            return value, True
+            return value, "hit"
         try:
             body = load()
             if body is not None:
@@ -216,7 +223,7 @@ class ProductCache:
                     self._release(keys=keys[2:], args=[token])
                 except _FAILURES as error:  # the lock expires after lock_ttl_ms anyway
                     self._warn("release", product_id, error)
-        return body, False
+        return body, "miss"
 
     def _wait_for(self, keys: tuple[str, str, str]) -> bytes | None:
         """The loader's body; None once its lock is gone without one, or after lock_wait_ms."""

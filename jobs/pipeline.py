@@ -19,6 +19,7 @@ from core.cache import ProductCache
 from jobs.compress import CompressOptions, compress_image
 from jobs.errors import ImageJobError, PermanentError
 from jobs.fetch import FetchLimits, fetch_image
+from jobs.metrics import ImageMetrics
 from jobs.storage import ImageStore
 from models.db import db, release
 from models.dead_letters import DeadLetter, archive
@@ -60,10 +61,12 @@ class ImagePipeline:
       options: compression options (IMAGE_MAX_PIXELS, IMAGE_MAX_DIMENSION, IMAGE_FORMAT...).
       store: the bucket of copies.
       cache: the product cache, invalidated after every write, exactly as the API does.
+      metrics: counts what happened to each image.
     """
 
     def __init__(self, *, limits: FetchLimits, options: CompressOptions, store: ImageStore,
-                 cache: ProductCache) -> None:
+                 cache: ProductCache, metrics: ImageMetrics) -> None:
+        self._metrics = metrics
         self._limits = limits
         self._options = options
         self._store = store
@@ -109,6 +112,7 @@ class ImagePipeline:
             fields["written"] = written
             if written:
                 self._cache.invalidate(product_id)
+                self._metrics.image_processed(len(fetched.data), len(compressed.data))
             elif not in_use:
                 # The product was deleted or edited while we worked: drop the orphan copy.
                 self._store.remove([stored.key])
@@ -142,6 +146,9 @@ class ImagePipeline:
             release()
         if product_id:
             self._cache.invalidate(product_id)
+        if message.actor_name == PROCESS_IMAGE:
+            self._metrics.image_failed()
+        self._metrics.dead_lettered()
         logger.warning("failed", extra=context.fields("failed", reason=reason, attempts=attempts))
         logger.warning("dead_lettered", extra=context.fields("dead_lettered", reason=reason))
 

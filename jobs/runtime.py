@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass
 
 import dramatiq
+from dramatiq.middleware.prometheus import Prometheus
 
 from core.cache import ProductCache, redis_client
 from core.logs import configure_logging
@@ -19,6 +20,7 @@ from jobs.broker import build_broker
 from jobs.compress import CompressOptions
 from jobs.errors import StorageUnavailable
 from jobs.fetch import FetchLimits
+from jobs.metrics import ImageMetrics
 from jobs.pipeline import ImagePipeline
 from jobs.relay import OutboxRelay
 from jobs.storage import store_from_settings
@@ -35,7 +37,7 @@ class Runtime:
     actors: Actors
 
 
-def build_pipeline(settings: Settings) -> ImagePipeline:
+def build_pipeline(settings: Settings, metrics: ImageMetrics) -> ImagePipeline:
     limits = FetchLimits(
         max_bytes=settings.image_max_bytes,
         connect_timeout=settings.image_fetch_connect_timeout,
@@ -54,7 +56,8 @@ def build_pipeline(settings: Settings) -> ImagePipeline:
         logger.warning("object store unavailable at start: %s", error)
     cache = ProductCache(redis_client(settings.redis_url), ttl_seconds=settings.cache_ttl_seconds,
                          enabled=settings.cache_enabled)
-    return ImagePipeline(limits=limits, options=options, store=store, cache=cache)
+    return ImagePipeline(limits=limits, options=options, store=store, cache=cache,
+                         metrics=metrics)
 
 
 def build_runtime(settings: Settings | None = None, *, relay_in_worker: bool = True) -> Runtime:
@@ -65,10 +68,14 @@ def build_runtime(settings: Settings | None = None, *, relay_in_worker: bool = T
             sys.exit(f"configuration error: {error}")
     configure_logging(settings.log_level)
     bind(settings.database_url)
-    pipeline = build_pipeline(settings)
-    broker = build_broker(
-        settings, on_dead_letter=pipeline.record_dead_letter,
-        extra_middleware=[OutboxRelay()] if relay_in_worker else [],
-    )
+    metrics = ImageMetrics()
+    pipeline = build_pipeline(settings, metrics)
+    # ImageMetrics stands before Prometheus: "after" hooks run in reverse order, and its
+    # counters need the multiprocess directory that Prometheus sets up at process boot.
+    middleware: list = [metrics, Prometheus()]
+    if relay_in_worker:
+        middleware.append(OutboxRelay())
+    broker = build_broker(settings, on_dead_letter=pipeline.record_dead_letter,
+                          extra_middleware=middleware)
     return Runtime(settings, broker, pipeline, declare_actors(broker, pipeline))
 

@@ -17,27 +17,7 @@ from falcon import testing
 from api.app import create_app
 from core.cache import ProductCache, redis_client
 from tests.conftest import TEST_REDIS_URL
-from tests.support.processes import ApiServer, free_port, wait_for
-
-
-def api_env(settings, **overrides) -> dict[str, str]:
-    return {"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
-            "API_KEY_SECRET": settings.api_key_secret, **overrides}
-
-
-@pytest.fixture
-def servers(base_settings, clean_database, tmp_path):
-    started: list[ApiServer] = []
-
-    def start(**options) -> ApiServer:
-        env = api_env(base_settings, **options.pop("env", {}))
-        server = ApiServer(env, log_path=tmp_path / f"api-{len(started)}.log", **options)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
+from tests.support.processes import free_port, wait_for
 
 
 def sign_up_and_create(base_url: str, **fields) -> tuple[dict, dict]:

@@ -17,7 +17,7 @@ from api.app import create_app
 from tests.conftest import require_service
 from tests.integration.api.conftest import Account
 from tests.support.image_server import ImageServer
-from tests.support.processes import wait_for
+from tests.support.processes import free_port, wait_for
 from tests.support.services import S3Server, Worker
 
 VHOST = "product_catalog_test"
@@ -97,8 +97,14 @@ def worker_factory(pipeline_settings, tmp_path_factory):
     directory = tmp_path_factory.mktemp("worker")
 
     def start(**options) -> Worker:
-        worker = Worker(worker_env(pipeline_settings),
-                        log_path=directory / f"worker-{len(started)}.log", **options)
+        # Each worker serves its Prometheus metrics on a port and directory of its own.
+        metrics_port = free_port()
+        metrics_dir = directory / f"metrics-{len(started)}"
+        metrics_dir.mkdir()
+        env = {**worker_env(pipeline_settings), "dramatiq_prom_port": str(metrics_port),
+               "dramatiq_prom_host": "127.0.0.1", "dramatiq_prom_db": str(metrics_dir)}
+        worker = Worker(env, log_path=directory / f"worker-{len(started)}.log", **options)
+        worker.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
         started.append(worker)
         return worker
 

@@ -15,6 +15,7 @@ from tests.integration.pipeline.conftest import (
     object_keys,
     wait_until_settled,
 )
+from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -146,3 +147,29 @@ def test_delete_removes_the_copies(api, account, images, s3):
     api.simulate_delete(f"/products/{product['id']}", headers=account.auth)
     from tests.support.processes import wait_for
     wait_for(lambda: not object_keys(s3, product["id"]), timeout=30, message="copies removed")
+
+
+def metric(text: str, name: str) -> float:
+    return sum(float(line.split()[-1]) for line in text.splitlines()
+               if line.startswith(name + " ") or line.startswith(name + "{"))
+
+
+def test_worker_metrics_count_processed_and_failed_images(api, account, images, worker):
+    # given: the worker's counters so far (this module's earlier tests used the same worker)
+    def scrape() -> str:
+        return requests.get(worker.metrics_url, timeout=5).text
+
+    before = wait_for(scrape, timeout=30, message="the worker's metrics endpoint")
+    good = images.add("rocket.jpg", (PHOTOS / "rocket.jpg").read_bytes())
+    # when
+    created = create(api, account, [good, f"{images.base}/status/404"])
+    product = wait_until_settled(api, created["id"])
+    assert product["image_status"] == "failed"
+    # then
+    after = scrape()
+    for name, grew_by in (("images_processed_total", 1), ("images_failed_total", 1),
+                          ("dead_letters_total", 1)):
+        assert metric(after, name) - metric(before, name) == grew_by, name
+    assert metric(after, "image_bytes_in_total") - metric(before, "image_bytes_in_total") == len(
+        (PHOTOS / "rocket.jpg").read_bytes())
+    assert metric(after, "dramatiq_messages_total") > metric(before, "dramatiq_messages_total")

@@ -1,0 +1,29 @@
+"""API instances under real gunicorn, sharing the test database and Redis."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.processes import ApiServer
+
+
+def api_env(settings, **overrides) -> dict[str, str]:
+    return {"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
+            "API_KEY_SECRET": settings.api_key_secret, **overrides}
+
+
+@pytest.fixture
+def servers(base_settings, clean_database, tmp_path):
+    started: list[ApiServer] = []
+
+    def start(**options) -> ApiServer:
+        env = api_env(base_settings, **options.pop("env", {}))
+        server = ApiServer(env, log_path=tmp_path / f"api-{len(started)}.log", **options)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+

@@ -1,0 +1,427 @@
+"""The Docker setup: docker-compose.yml, Dockerfile, .dockerignore and .env.example.
+
+No Docker engine is needed. The files are parsed and held against what the code reads: the
+names of settings come from running ``core.settings.from_env`` on an environment that records
+every name asked of it, so these tests follow the settings module instead of a copied list.
+``docker-compose config`` validates the compose file when the binary is installed; without it
+that test fails (install: ``apt-get install docker-compose``) unless ``COMPOSE_CHECK=skip``,
+which skips it with the reason shown.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shlex
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from dotenv import dotenv_values
+
+from core.settings import from_env
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "Dockerfile"
+DOCKERIGNORE = ROOT / ".dockerignore"
+ENV_EXAMPLE = ROOT / ".env.example"
+
+ONE_SHOTS = {"minio-setup", "migrate"}
+LONG_RUNNING = {"postgres", "redis", "rabbitmq", "minio", "api", "worker"}
+APP_SERVICES = ("api", "worker", "migrate")
+HEALTHY = "service_healthy"
+COMPLETED = "service_completed_successfully"
+
+#: Host port -> the service that publishes it (the same port inside the container).
+PUBLISHED = {8080: "api", 5672: "rabbitmq", 15672: "rabbitmq", 15692: "rabbitmq",
+             9000: "minio", 9001: "minio"}
+
+DEPENDENCIES = {
+    "api": {"migrate": COMPLETED, "redis": HEALTHY, "rabbitmq": HEALTHY,
+            "minio-setup": COMPLETED},
+    "worker": {"migrate": COMPLETED, "redis": HEALTHY, "rabbitmq": HEALTHY,
+               "minio-setup": COMPLETED},
+    "migrate": {"postgres": HEALTHY},
+    "minio-setup": {"minio": HEALTHY},
+}
+
+#: The names the seed used; SPEC section 2 says they must keep working.
+SEED_NAMES = {"DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_NAME", "QUEUE_HOST",
+              "CACHE_HOST", "AWS_S3_BUCKET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+
+ASSIGNMENT = re.compile(r"^#\s?([A-Z][A-Z0-9_]*)=(.*)$")
+#: ${NAME}, ${NAME:-default} or ${NAME-default}; not $${...}, which Compose leaves alone.
+INTERPOLATION = re.compile(r"(?<!\$)\$\{([A-Z][A-Z0-9_]*)(?::?-([^}]*))?\}")
+
+
+class RecordingEnvironment(Mapping[str, str]):
+    """An empty environment that remembers every name looked up in it."""
+
+    def __init__(self) -> None:
+        self.asked: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        self.asked.add(name)
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def known_names() -> set[str]:
+    """Every environment variable ``from_env`` reads."""
+    environment = RecordingEnvironment()
+    from_env(environment)
+    return environment.asked
+
+
+@pytest.fixture(scope="module")
+def known() -> set[str]:
+    return known_names()
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict) -> dict[str, dict]:
+    return compose["services"]
+
+
+def environment(service: dict) -> dict[str, str]:
+    given = service.get("environment") or {}
+    if isinstance(given, list):
+        given = dict(item.split("=", 1) if "=" in item else (item, "") for item in given)
+    return {name: "" if value is None else str(value) for name, value in given.items()}
+
+
+def resolve_defaults(value: str) -> str:
+    """The value Compose gives ``${NAME:-default}`` when NAME is set nowhere."""
+    return INTERPOLATION.sub(lambda match: match.group(2) or "", value)
+
+
+def published_ports(service: dict) -> dict[int, int]:
+    """Host port -> container port, from the short or the long syntax."""
+    ports = {}
+    for entry in service.get("ports") or []:
+        if isinstance(entry, dict):
+            ports[int(entry["published"])] = int(entry["target"])
+            continue
+        parts = str(entry).split("/")[0].split(":")
+        if len(parts) == 1:
+            continue  # a container port only: published on a random host port
+        ports[int(parts[-2])] = int(parts[-1])
+    return ports
+
+
+def conditions(service: dict) -> dict[str, str]:
+    given = service.get("depends_on") or {}
+    if isinstance(given, list):
+        return {name: "service_started" for name in given}
+    return {name: spec.get("condition", "service_started") for name, spec in given.items()}
+
+
+def command(service: dict) -> list[str]:
+    given = service.get("command") or []
+    return shlex.split(given) if isinstance(given, str) else [str(part) for part in given]
+
+
+# --- docker-compose.yml ---------------------------------------------------------------------
+
+
+def test_settings_names_are_recorded(known):
+    assert SEED_NAMES <= known
+    assert {"DATABASE_URL", "BROKER_URL", "REDIS_URL", "API_KEY_SECRET", "PORT"} <= known
+
+
+def test_compose_spec_file_with_exactly_the_stack(compose, services):
+    assert "version" not in compose, "the Compose spec has no version: key"
+    assert set(services) == ONE_SHOTS | LONG_RUNNING
+
+
+def test_images(services):
+    assert services["postgres"]["image"] == "postgres:16-alpine"
+    assert services["redis"]["image"] == "redis:7-alpine"
+    assert services["rabbitmq"]["image"] == "rabbitmq:3.13-management-alpine"
+    assert services["minio"]["image"].startswith("minio/minio:")
+    assert services["minio-setup"]["image"].startswith("minio/mc:")
+    images = {services[name]["image"] for name in APP_SERVICES}
+    builds = [services[name].get("build") for name in APP_SERVICES]
+    assert len(images) == 1 and builds == [".", ".", "."], "api, worker, migrate: one image"
+
+
+def test_published_ports(services):
+    published = {port: (name, target) for name, service in services.items()
+                 for port, target in published_ports(service).items()}
+    assert published == {port: (name, port) for port, name in PUBLISHED.items()}
+
+
+def test_long_running_services_have_healthchecks(services):
+    for name in LONG_RUNNING:
+        check = services[name].get("healthcheck") or {}
+        assert check.get("test") and not check.get("disable"), f"{name} has no healthcheck"
+        assert check["test"] != ["NONE"], f"{name} disables its image's healthcheck"
+
+
+def test_one_shots_run_once(services):
+    for name in ONE_SHOTS:
+        assert "healthcheck" not in services[name], f"{name} is a one-shot: no healthcheck"
+        assert services[name].get("restart", "no") == "no", f"{name} must not be restarted"
+
+
+def test_dependencies_and_their_conditions(services):
+    for name, service in services.items():
+        assert conditions(service) == DEPENDENCIES.get(name, {}), name
+        for target, condition in conditions(service).items():
+            expected = COMPLETED if target in ONE_SHOTS else HEALTHY
+            assert condition == expected, f"{name} waits for {target} with {condition}"
+
+
+def test_app_environment_names_are_settings(services, known):
+    for name in APP_SERVICES:
+        unknown = set(environment(services[name])) - known
+        assert not unknown, f"{name} sets names core.settings.from_env never reads: {unknown}"
+
+
+def test_app_environment_points_at_the_compose_services(services):
+    for name in APP_SERVICES:
+        given = environment(services[name])
+        assert given["DB_HOST"] == "postgres"
+        assert given["QUEUE_HOST"] == "rabbitmq"
+        assert given["CACHE_HOST"] == "redis"
+        assert given["S3_ENDPOINT"] == "minio:9000"
+        assert given["AWS_S3_BUCKET"] == "product-images"
+        assert not {"DATABASE_URL", "BROKER_URL", "REDIS_URL"} & set(given), \
+            "the URLs would override the service names"
+        settings = from_env({key: resolve_defaults(value) for key, value in given.items()})
+        assert urlsplit(settings.database_url).hostname == "postgres"
+        assert urlsplit(settings.broker_url).hostname == "rabbitmq"
+        assert urlsplit(settings.redis_url).hostname == "redis"
+        assert settings.s3_public_url == "http://localhost:9000/product-images"
+        assert settings.port == 8080, "the api healthcheck and published port assume 8080"
+
+
+def test_credentials_agree_between_app_and_services(services):
+    postgres = environment(services["postgres"])
+    minio = environment(services["minio"])
+    setup = environment(services["minio-setup"])
+    for name in APP_SERVICES:
+        given = environment(services[name])
+        assert given["DB_USER"] == postgres["POSTGRES_USER"]
+        assert given["DB_PASSWORD"] == postgres["POSTGRES_PASSWORD"]
+        assert given["DB_NAME"] == postgres["POSTGRES_DB"]
+        assert given["AWS_ACCESS_KEY_ID"] == minio["MINIO_ROOT_USER"] == setup["MINIO_ROOT_USER"]
+        assert (given["AWS_SECRET_ACCESS_KEY"] == minio["MINIO_ROOT_PASSWORD"]
+                == setup["MINIO_ROOT_PASSWORD"])
+
+
+def test_interpolations_all_have_defaults():
+    """`docker compose up` works with no .env and nothing exported."""
+    for match in INTERPOLATION.finditer(COMPOSE_FILE.read_text()):
+        assert match.group(2) is not None, f"{match.group(0)} has no default"
+
+
+def test_commands(services):
+    assert command(services["api"]) == ["gunicorn", "-c", "gunicorn.conf.py", "api.wsgi:app"]
+    assert command(services["worker"]) == [
+        "dramatiq", "jobs.worker", "--processes", "2", "--threads", "4"]
+    assert command(services["migrate"]) == ["python", "-m", "models.migrate"]
+
+
+def test_relay_runs_inside_the_workers(services):
+    for name, service in services.items():
+        assert "jobs.relay" not in " ".join(command(service)), f"{name}: no separate relay"
+
+
+def test_worker_can_be_scaled(services):
+    worker = services["worker"]
+    assert not worker.get("ports") and "container_name" not in worker
+
+
+def test_minio_setup_creates_a_downloadable_bucket(services):
+    script = " ".join(command(services["minio-setup"]))
+    assert "mc mb --ignore-existing" in script and "/product-images" in script
+    assert "mc anonymous set download" in script
+
+
+def test_rabbitmq_enables_management_and_prometheus(services):
+    script = " ".join(command(services["rabbitmq"]))
+    assert "rabbitmq-plugins enable" in script
+    assert "rabbitmq_management" in script and "rabbitmq_prometheus" in script
+
+
+def test_data_lives_in_named_volumes(compose, services):
+    mounts = {name: services[name].get("volumes") or [] for name in ("postgres", "minio")}
+    assert "postgres-data:/var/lib/postgresql/data" in mounts["postgres"]
+    assert "minio-data:/data" in mounts["minio"]
+    assert {"postgres-data", "minio-data"} <= set(compose.get("volumes") or {})
+
+
+def test_app_healthchecks_are_python(services):
+    api = services["api"]["healthcheck"]["test"]
+    assert api[:3] == ["CMD", "python", "-c"] and "/healthz" in api[3]
+    worker = services["worker"]["healthcheck"]["test"]
+    assert worker[:3] == ["CMD", "python", "-c"]
+    for name, script in (("api", api[3]), ("worker", worker[3])):
+        compile(script, f"<{name} healthcheck>", "exec")
+        assert "$" not in script, "Compose would interpolate it"
+
+
+# --- docker-compose config ------------------------------------------------------------------
+
+
+def compose_command() -> list[str] | None:
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    docker = shutil.which("docker")
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True,
+                                 timeout=60).returncode == 0:
+        return [docker, "compose"]
+    return None
+
+
+def require_compose() -> list[str]:
+    """The compose command; fails (or, with COMPOSE_CHECK=skip, skips) when there is none."""
+    found = compose_command()
+    if found is not None:
+        return found
+    problem = ("docker-compose.yml cannot be validated: neither `docker-compose` nor the "
+               "`docker compose` plugin is installed. Install it with "
+               "`apt-get install docker-compose`")
+    if os.environ.get("COMPOSE_CHECK") == "skip":
+        pytest.skip(f"{problem} (skipped because COMPOSE_CHECK=skip)")
+    pytest.fail(f"{problem}, or set COMPOSE_CHECK=skip to skip this check.", pytrace=False)
+
+
+def test_without_compose_the_check_fails_or_skips_never_passes(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.delenv("COMPOSE_CHECK", raising=False)
+    with pytest.raises(pytest.fail.Exception, match="apt-get install docker-compose"):
+        require_compose()
+    monkeypatch.setenv("COMPOSE_CHECK", "skip")
+    with pytest.raises(pytest.skip.Exception, match="COMPOSE_CHECK=skip"):
+        require_compose()
+
+
+def test_docker_compose_config_accepts_the_file(known):
+    compose_cli = require_compose()
+    # Only the defaults: no setting from the caller's shell, and .env.example for the .env.
+    environ = {key: value for key, value in os.environ.items() if key not in known}
+    result = subprocess.run(
+        [*compose_cli, "--env-file", str(ENV_EXAMPLE), "-f", str(COMPOSE_FILE), "config"],
+        capture_output=True, text=True, cwd=ROOT, env=environ, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "is not set" not in result.stderr, result.stderr
+    resolved = yaml.safe_load(result.stdout)["services"]
+    assert set(resolved) == ONE_SHOTS | LONG_RUNNING
+    for name in APP_SERVICES:
+        settings = from_env(environment(resolved[name]))
+        assert settings.database_url == (
+            "postgresql://postgres:postgres@postgres:5432/product_management")
+        assert settings.broker_url == "amqp://guest:guest@rabbitmq:5672/%2F"
+        assert settings.redis_url == "redis://redis:6379/0"
+        assert settings.s3_endpoint == "minio:9000" and not settings.s3_secure
+
+
+# --- .env.example ---------------------------------------------------------------------------
+
+
+def env_example_assignments() -> list[tuple[int, str, str]]:
+    """(line index, name, value) of every `# NAME=value` line."""
+    lines = ENV_EXAMPLE.read_text().splitlines()
+    return [(index, match.group(1), match.group(2)) for index, line in enumerate(lines)
+            if (match := ASSIGNMENT.match(line))]
+
+
+def test_env_example_lists_exactly_the_settings(known):
+    names = [name for _, name, _ in env_example_assignments()]
+    assert len(names) == len(set(names)), "a name appears twice"
+    assert not known - set(names), f"missing from .env.example: {known - set(names)}"
+    assert not set(names) - known, f"not settings: {set(names) - known}"
+
+
+def test_env_example_changes_nothing_as_copied():
+    lines = ENV_EXAMPLE.read_text().splitlines()
+    active = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    assert not active, f"uncommented lines would change the settings: {active}"
+    assert dotenv_values(ENV_EXAMPLE) == {}
+
+
+def test_env_example_shows_the_real_defaults():
+    """Uncommenting every line still gives the defaults: the values shown are the true ones."""
+    uncommented = "\n".join(f"{name}={value}" for _, name, value in env_example_assignments())
+    values = dotenv_values(stream=io.StringIO(uncommented))
+    assert from_env({name: value or "" for name, value in values.items()}) == from_env({})
+
+
+def test_env_example_explains_every_setting():
+    lines = ENV_EXAMPLE.read_text().splitlines()
+    for index, name, _ in env_example_assignments():
+        above = lines[index - 1] if index else ""
+        assert above.startswith("# ") and not ASSIGNMENT.match(above), \
+            f"{name} needs a one-line comment above it"
+
+
+# --- Dockerfile and .dockerignore -----------------------------------------------------------
+
+
+def instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of the Dockerfile, continuation lines joined."""
+    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
+    found = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            keyword, _, arguments = stripped.partition(" ")
+            found.append((keyword.upper(), arguments.strip()))
+    return found
+
+
+def test_dockerfile_base_image_and_user():
+    steps = instructions()
+    bases = [arguments.split()[0] for keyword, arguments in steps if keyword == "FROM"]
+    assert bases and all(base == "python:3.11-slim" for base in bases)
+    last_from = max(i for i, (keyword, _) in enumerate(steps) if keyword == "FROM")
+    users = [arguments for keyword, arguments in steps[last_from:] if keyword == "USER"]
+    assert users, "the final stage must switch to a non-root USER"
+    assert users[-1].split(":")[0] not in ("root", "0")
+
+
+def test_dockerfile_installs_pinned_runtime_dependencies():
+    installs = [arguments for keyword, arguments in instructions()
+                if keyword == "RUN" and "pip install" in arguments]
+    assert installs and all("-c constraints.txt" in run for run in installs)
+    assert any(re.search(r"\s\.(\s|$)", run) for run in installs), "installs the package"
+    assert "[dev]" not in DOCKERFILE.read_text()
+
+
+def test_dockerfile_serves_the_api():
+    steps = dict(instructions())
+    assert steps["EXPOSE"] == "8080"
+    assert "gunicorn" in steps["CMD"] and "gunicorn.conf.py" in steps["CMD"]
+
+
+def test_dockerignore_lets_in_only_what_the_dockerfile_copies():
+    patterns = [line.strip() for line in DOCKERIGNORE.read_text().splitlines()
+                if line.strip() and not line.lstrip().startswith("#")]
+    assert patterns[0] == "*", "start from nothing and allow-list"
+    allowed = {pattern[1:].rstrip("/") for pattern in patterns if pattern.startswith("!")}
+    copied = set()
+    for keyword, arguments in instructions():
+        if keyword == "COPY" and "--from" not in arguments:
+            sources = [part for part in arguments.split() if not part.startswith("--")][:-1]
+            copied |= {source.rstrip("/") for source in sources}
+    assert allowed == copied
+    assert not allowed & {".venv", ".git", ".env", "tests", "docs"}
