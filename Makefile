@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed
 .PHONY: install run test migrate bench lint lock services clean
 
 $(STAMP): setup.cfg constraints.txt pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
+	test -x $(PY) || python3 -m venv $(VENV) || { [ "$$(id -u)" = 0 ] && \
+	  apt-get update -qq && apt-get install -y -qq python3-venv python3-dev && \
+	  python3 -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)

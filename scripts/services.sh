@@ -1,33 +1,69 @@
 #!/usr/bin/env bash
-# Starts PostgreSQL, Redis and RabbitMQ when they are installed here but not answering.
-# Used by `make run`, `make test` and .ci/run; it never stops anything.
-set -euo pipefail
+# Makes sure PostgreSQL, Redis and RabbitMQ answer on this machine, for `make run`,
+# `make test` and .ci/run. A service that answers is left alone; one that is installed but
+# stopped is started; one that is missing is installed from Debian's packages when we are
+# root, and otherwise named, with what to install or `docker compose up` instead.
+# It never stops anything.
+#
+# Ports and the wait can be changed (the tests stage a machine this way):
+#   SERVICES_PG_PORT, SERVICES_REDIS_PORT, SERVICES_RABBITMQ_PORT, SERVICES_WAIT_SECONDS
+set -uo pipefail
+
+PG_PORT=${SERVICES_PG_PORT:-5432}
+REDIS_PORT=${SERVICES_REDIS_PORT:-6379}
+RABBITMQ_PORT=${SERVICES_RABBITMQ_PORT:-5672}
+WAIT_SECONDS=${SERVICES_WAIT_SECONDS:-60}
+missing=()
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 wait_port() {
-  local name=$1 port=$2
-  for _ in $(seq 1 60); do port_open "$port" && return 0; sleep 1; done
+  local name=$1 port=$2 waited=0
+  while [ "$waited" -lt "$WAIT_SECONDS" ]; do
+    port_open "$port" && return 0
+    sleep 1
+    waited=$((waited + 1))
+  done
   echo "services: $name did not come up on 127.0.0.1:$port" >&2
   return 1
 }
 
-if ! port_open 5432; then
-  echo "services: starting PostgreSQL" >&2
-  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
-  wait_port PostgreSQL 5432
-fi
+# install NAME PACKAGE COMMAND: make COMMAND available, installing PACKAGE when root.
+install() {
+  local name=$1 package=$2 command=$3
+  command -v "$command" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "services: installing $name (apt-get install $package)" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" \
+      >/dev/null && return 0
+    echo "services: could not install $package" >&2
+    return 1
+  fi
+  missing+=("$name (sudo apt-get install $package)")
+  return 1
+}
 
-if ! port_open 6379; then
+start_postgres() {
+  install PostgreSQL postgresql pg_ctlcluster || return 1
+  echo "services: starting PostgreSQL" >&2
+  local version
+  version=$(ls /etc/postgresql 2>/dev/null | head -n1)
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  wait_port PostgreSQL "$PG_PORT"
+}
+
+start_redis() {
+  install Redis redis-server redis-server || return 1
   echo "services: starting Redis" >&2
   mkdir -p /var/lib/redis /var/log/redis
-  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" \
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" --save "" \
     --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
-  wait_port Redis 6379
-fi
+  wait_port Redis "$REDIS_PORT"
+}
 
-if ! port_open 5672; then
-  if rabbitmqctl -q status >/dev/null 2>&1; then
+start_rabbitmq() {
+  install RabbitMQ rabbitmq-server rabbitmq-server || return 1
+  if command -v rabbitmqctl >/dev/null 2>&1 && rabbitmqctl -q status >/dev/null 2>&1; then
     # The node runs but its app was stopped (rabbitmqctl stop_app): only start_app helps.
     echo "services: starting the RabbitMQ app" >&2
     rabbitmqctl -q start_app
@@ -35,5 +71,17 @@ if ! port_open 5672; then
     echo "services: starting RabbitMQ" >&2
     rabbitmq-server -detached
   fi
-  wait_port RabbitMQ 5672
+  wait_port RabbitMQ "$RABBITMQ_PORT"
+}
+
+status=0
+port_open "$PG_PORT" || start_postgres || status=1
+port_open "$REDIS_PORT" || start_redis || status=1
+port_open "$RABBITMQ_PORT" || start_rabbitmq || status=1
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "services: not running and not installed, and installing needs root:" >&2
+  for service in "${missing[@]}"; do echo "  - $service" >&2; done
+  echo "services: install them, or run the whole stack with: docker compose up" >&2
 fi
+exit "$status"
