@@ -39,21 +39,37 @@ CACHE_READS = Counter(
 )
 
 
+_CACHE_RESULTS = {result: CACHE_READS.labels(result) for result in ("hit", "miss", "error")}
+
+
 def count_cache_result(result: str) -> None:
-    CACHE_READS.labels(result).inc()
+    _CACHE_RESULTS[result].inc()
 
 
 class RequestMetrics:
     """Counts and times every request by its route template (never the raw path, which
     would make one series per product)."""
 
+    def __init__(self) -> None:
+        # labels() hashes and locks on every call; the children are few, so keep them.
+        self._counters: dict[tuple, object] = {}
+        self._histograms: dict[tuple, object] = {}
+
     def process_response(self, req: falcon.Request, resp: falcon.Response, resource: object,
                          req_succeeded: bool) -> None:
         route = req.uri_template or "unmatched"
-        REQUESTS.labels(route, req.method, str(resp.status_code)).inc()
+        key = (route, req.method, resp.status_code)
+        counter = self._counters.get(key)
+        if counter is None:
+            counter = self._counters[key] = REQUESTS.labels(route, req.method,
+                                                            str(resp.status_code))
+        counter.inc()
         started = getattr(req.context, "started", None)
         if started is not None:
-            LATENCY.labels(route, req.method).observe(time.perf_counter() - started)
+            histogram = self._histograms.get(key[:2])
+            if histogram is None:
+                histogram = self._histograms[key[:2]] = LATENCY.labels(route, req.method)
+            histogram.observe(time.perf_counter() - started)
 
 
 class _OutboxDepth:

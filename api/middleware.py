@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 
 import falcon
 
@@ -23,9 +23,10 @@ class RequestLog:
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         req.context.started = time.perf_counter()
         client_id = req.get_header("X-Request-ID")
-        req.context.request_id = (
-            client_id if client_id and _CLIENT_REQUEST_ID.fullmatch(client_id) else uuid.uuid4().hex
-        )
+        if client_id and _CLIENT_REQUEST_ID.fullmatch(client_id):
+            req.context.request_id = client_id
+        else:
+            req.context.request_id = os.urandom(16).hex()
         resp.set_header("X-Request-ID", req.context.request_id)
 
     def process_response(

@@ -25,7 +25,17 @@ class DownRedis:
         self.calls += 1
         raise self.error
 
-    get = set = _fail
+    get = set = send_command = _fail
+
+    @property
+    def connection_pool(self) -> DownRedis:
+        return self  # the cache keeps a pooled connection per thread for its GETs
+
+    def get_connection(self) -> DownRedis:
+        return self
+
+    def disconnect(self) -> None:
+        pass
 
     def register_script(self, script: str) -> Callable[..., None]:
         return self._fail  # registering sends nothing; running does
