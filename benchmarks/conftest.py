@@ -1,0 +1,49 @@
+"""The benchmark database: ``product_management_bench``, migrated and seeded once, then kept.
+
+Unlike the test database it is not dropped at the end: seeding is idempotent, so a re-run
+finds the 100,000 products in place and starts measuring within a second. Drop it by hand
+(``DROP DATABASE product_management_bench``) to start over, e.g. after a schema change that
+the migrations do not cover.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+BENCH_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/product_management_bench"
+BENCH_USERS = 1
+BENCH_PRODUCTS = 100_000
+#: Only hashes keys for the seed user; nothing in the benchmarks authenticates.
+BENCH_API_KEY_SECRET = "bench-secret"
+
+
+@dataclass(frozen=True)
+class BenchDatabase:
+    url: str
+    user_id: int
+    products: int
+
+
+@pytest.fixture(scope="session")
+def bench_database() -> Iterator[BenchDatabase]:
+    """The seeded benchmark database, with ``models.db`` bound to it."""
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
+    except OSError:
+        # As in tests/: a missing service is a failure with the fix, never a skip.
+        pytest.fail("PostgreSQL is not answering on 127.0.0.1:5432; start it with: "
+                    "bash scripts/services.sh", pytrace=False)
+    from loadtests.seed import seed
+    from models.db import bind, db
+    from models.migrate import migrate
+
+    migrate(BENCH_DATABASE_URL)
+    [account] = seed(BENCH_DATABASE_URL, users=BENCH_USERS, products_per_user=BENCH_PRODUCTS,
+                     api_key_secret=BENCH_API_KEY_SECRET, progress=True)
+    bind(BENCH_DATABASE_URL)
+    yield BenchDatabase(BENCH_DATABASE_URL, account["user_id"], account["products"])
+    db.close_all()
