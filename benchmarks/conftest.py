@@ -26,6 +26,7 @@ class BenchDatabase:
     url: str
     user_id: int
     products: int
+    api_key: str
 
 
 @pytest.fixture(scope="session")
@@ -45,5 +46,17 @@ def bench_database() -> Iterator[BenchDatabase]:
     [account] = seed(BENCH_DATABASE_URL, users=BENCH_USERS, products_per_user=BENCH_PRODUCTS,
                      api_key_secret=BENCH_API_KEY_SECRET, progress=True)
     bind(BENCH_DATABASE_URL)
-    yield BenchDatabase(BENCH_DATABASE_URL, account["user_id"], account["products"])
+    yield BenchDatabase(BENCH_DATABASE_URL, account["user_id"], account["products"],
+                        account["api_key"])
     db.close_all()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    """Print the one comparison table of the run, and write it to docs/."""
+    from benchmarks import report
+
+    if not report.ROWS and not report.FIGURES:
+        return
+    text = report.render("make bench")
+    terminalreporter.write_sep("=", "make bench")
+    terminalreporter.write_line(text)
