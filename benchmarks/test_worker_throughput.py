@@ -18,6 +18,7 @@ import os
 
 import pytest
 
+from benchmarks import report
 from benchmarks.worker_throughput import DEFAULT_IMAGES, format_table, measure
 from tests.conftest import require_service
 
