@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import logging
-import sys
 
 import falcon
 
 from api.app import create_app
 from core.logs import configure_logging
-from core.settings import SettingsError, from_env
+from core.settings import load_or_exit
 from models.db import bind
 
 logger = logging.getLogger(__name__)
 
 
 def build_app() -> falcon.App:
-    try:
-        settings = from_env()
-    except SettingsError as error:
-        sys.exit(f"configuration error: {error}")
+    settings = load_or_exit()
     configure_logging(settings.log_level)
     if settings.uses_development_secret:
         logger.warning(

@@ -63,7 +63,12 @@ def wrk(url: str, *, seconds: int, connections: int, threads: int = 1) -> dict:
 
 def interleaved(targets: dict[str, str], *, rounds: int, seconds: int,
                 connections: int) -> dict[str, dict]:
-    """Run wrk on each target in turn, ``rounds`` times; the median round per target."""
+    """Run wrk on each target in turn, ``rounds`` times; the median round per target.
+
+    A short unrecorded pass first lets every server thread open its connections and warm up.
+    """
+    for url in targets.values():
+        wrk(url, seconds=2, connections=connections)
     runs: dict[str, list[dict]] = {name: [] for name in targets}
     for _ in range(rounds):
         for name, url in targets.items():

@@ -32,6 +32,7 @@ from decimal import Decimal
 import pytest
 
 from benchmarks.conftest import BenchDatabase
+from loadtests import scenarios
 from loadtests.vocabulary import WORDS
 from models.db import db, release
 from models.products import ProductRow, list_products
@@ -76,37 +77,10 @@ _INDEX_PATTERN = re.compile(
     r"(?:Index Scan|Index Only Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)")
 
 
-def _money(value: float) -> Decimal:
-    return Decimal(f"{min(max(value, 0.50), 999.99):.2f}")
-
-
-def random_price_window(rng: random.Random) -> dict:
-    """Both ends or one; widths log-uniform from 1.00 to 1,000.00.
-
-    Narrow windows suit the price index, wide ones the newest-first scan, and the middle is
-    where the planner has to guess, so all three are drawn.
-    """
-    low = rng.uniform(0.50, 999.99)
-    shape = rng.random()
-    if shape < 0.15:
-        return {"min_price": _money(low)}
-    if shape < 0.30:
-        return {"max_price": _money(low)}
-    width = 10 ** rng.uniform(0, 3)
-    return {"min_price": _money(low), "max_price": _money(low + width)}
-
-
-def random_word(rng: random.Random) -> str:
-    # Any case: the filter is ILIKE, and clients do not normalise.
-    return rng.choice((str.lower, str.upper, str.title))(rng.choice(WORDS))
-
-
-def random_short_name(rng: random.Random) -> str:
-    """One or two consecutive letters of a vocabulary word, as a client typing would send."""
-    word = rng.choice(WORDS)
-    length = rng.choice((1, 2))
-    start = rng.randrange(len(word) - length + 1)
-    return word[start:start + length]
+def _exact(filters: dict) -> dict:
+    """The filters as list_products takes them: prices as Decimal, as the API parses them."""
+    return {key: Decimal(value) if key.endswith("_price") else value
+            for key, value in filters.items()}
 
 
 def random_absent_short_name(rng: random.Random) -> str:
@@ -118,11 +92,13 @@ def random_absent_short_name(rng: random.Random) -> str:
             return name
 
 
+# The same filter makers as the Locust list scenario, so the two measure the same questions.
 MAKERS: dict[str, Callable[[random.Random], dict]] = {
-    PRICE: random_price_window,
-    NAME: lambda rng: {"name": random_word(rng)},
-    SHORT_NAME: lambda rng: {"name": random_short_name(rng)},
-    NAME_AND_PRICE: lambda rng: {"name": random_word(rng), **random_price_window(rng)},
+    PRICE: lambda rng: _exact(scenarios.price_window(rng)),
+    NAME: lambda rng: {"name": scenarios.word(rng)},
+    SHORT_NAME: lambda rng: {"name": scenarios.short_name(rng)},
+    NAME_AND_PRICE: lambda rng: _exact({"name": scenarios.word(rng),
+                                        **scenarios.price_window(rng)}),
 }
 
 

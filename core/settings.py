@@ -203,6 +203,14 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
     )
 
 
+def load_or_exit() -> Settings:
+    """:func:`from_env` for entry points: a bad value ends the process with one line."""
+    try:
+        return from_env()
+    except SettingsError as error:
+        raise SystemExit(f"configuration error: {error}") from None
+
+
 def _non_negative_int(text: str) -> int:
     value = int(text)
     if value < 0:

@@ -17,7 +17,7 @@ import uuid
 
 from core.cache import ProductCache, redis_client
 from core.logs import configure_logging
-from core.settings import Settings, SettingsError, from_env
+from core.settings import Settings, load_or_exit
 from models.db import bind, db, release
 from models.dead_letters import DeadLetter, list_all, take
 from models.outbox import PROCESS_IMAGE, add_job
@@ -82,10 +82,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
         parser.error(f"{args.command} takes --all or message ids, not both or neither")
 
     if settings is None:
-        try:
-            settings = from_env()
-        except SettingsError as error:
-            sys.exit(f"configuration error: {error}")
+        settings = load_or_exit()
     configure_logging("WARNING")
     bind(settings.database_url, max_connections=2)
     if args.command == "list":

@@ -6,7 +6,6 @@ The broker is built before any actor is declared, as Dramatiq requires.
 from __future__ import annotations
 
 import logging
-import sys
 from dataclasses import dataclass
 
 import dramatiq
@@ -14,7 +13,7 @@ from dramatiq.middleware.prometheus import Prometheus
 
 from core.cache import ProductCache, redis_client
 from core.logs import configure_logging
-from core.settings import Settings, SettingsError, from_env
+from core.settings import Settings, load_or_exit
 from jobs.actors import Actors, declare_actors
 from jobs.broker import build_broker
 from jobs.compress import CompressOptions
@@ -62,10 +61,7 @@ def build_pipeline(settings: Settings, metrics: ImageMetrics) -> ImagePipeline:
 
 def build_runtime(settings: Settings | None = None, *, relay_in_worker: bool = True) -> Runtime:
     if settings is None:
-        try:
-            settings = from_env()
-        except SettingsError as error:
-            sys.exit(f"configuration error: {error}")
+        settings = load_or_exit()
     configure_logging(settings.log_level)
     bind(settings.database_url)
     metrics = ImageMetrics()

@@ -8,7 +8,6 @@ cannot both apply one (yoyo's own lock table is itself created unguarded on firs
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,7 +16,7 @@ from psycopg2 import errors, sql
 from yoyo import get_backend, read_migrations
 
 from core.logs import configure_logging
-from core.settings import SettingsError, from_env
+from core.settings import load_or_exit
 from models.db import connect_arguments
 
 logger = logging.getLogger(__name__)
@@ -76,10 +75,7 @@ def migrate(database_url: str) -> int:
 
 
 def main() -> None:
-    try:
-        settings = from_env()
-    except SettingsError as error:
-        sys.exit(f"configuration error: {error}")
+    settings = load_or_exit()
     configure_logging(settings.log_level)
     migrate(settings.database_url)
 
