@@ -127,6 +127,8 @@ def build_document() -> dict:
                                   **_errors(401, 403, 404, 503)},
                 },
             },
+            "/openapi.json": {"get": {"operationId": "openapi",
+                                      "responses": {"200": _response("This document")}}},
             "/healthz": {"get": {"operationId": "health",
                                  "responses": {"200": _response("The process runs")}}},
             "/readyz": {"get": {

@@ -138,7 +138,9 @@ def test_without_the_generation_check_the_same_race_serves_the_old_row(client):
 def test_fifty_threads_on_a_cold_key_load_once(client):
     # given
     db = Database({1: OLD}, delay=0.05)
-    cache = ProductCache(client)
+    # A generous wait: on a loaded 2-core CI machine fifty polling threads can starve the
+    # loader for longer than the production default, and this test is about single flight.
+    cache = ProductCache(client, lock_wait_ms=10_000)
     barrier = threading.Barrier(50)
     results: list[tuple[bytes | None, bool]] = []
 
@@ -161,7 +163,7 @@ def test_fifty_threads_on_a_cold_key_load_once(client):
 
 def _process_reader(url: str, barrier, loads_key: str, results) -> None:
     client = redis_client(url, socket_timeout=PATIENT)
-    cache = ProductCache(client)
+    cache = ProductCache(client, lock_wait_ms=10_000)
 
     def load() -> bytes:
         client.incr(loads_key)  # the processes share no memory, so count in Redis
