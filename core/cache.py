@@ -125,7 +125,8 @@ class ProductCache:
         (only tests use it, to show that their race test can fail).
       before_store: test hook, called with the product id between load() and the store.
       lock_ttl_ms: how long a fill lock outlives a loader that died.
-      lock_wait_ms: how long the other readers wait for the loader before loading themselves.
+      lock_wait_ms: how long the other readers wait for the loader before loading themselves
+        (as long as the lock lives: a slow database is when a storm would hurt most).
       warn_interval_seconds: at most one "Redis unavailable" warning per interval.
       on_result: called with "hit", "miss" or "error" for every read (metrics).
     """
@@ -133,7 +134,7 @@ class ProductCache:
     def __init__(self, client: redis.Redis | None, *, ttl_seconds: int = 300,
                  enabled: bool = True, check_generation: bool = True,
                  before_store: Callable[[int], None] | None = None,
-                 lock_ttl_ms: int = 2000, lock_wait_ms: int = 1000,
+                 lock_ttl_ms: int = 2000, lock_wait_ms: int = 2000,
                  warn_interval_seconds: float = 30.0,
                  on_result: Callable[[str], None] | None = None) -> None:
         self._client = client if enabled else None
