@@ -44,12 +44,20 @@ install() {
 }
 
 start_postgres() {
+  local fresh=0 version
+  command -v pg_ctlcluster >/dev/null 2>&1 || fresh=1
   install PostgreSQL postgresql pg_ctlcluster || return 1
   echo "services: starting PostgreSQL" >&2
-  local version
   version=$(ls /etc/postgresql 2>/dev/null | head -n1)
   pg_ctlcluster --skip-systemctl-redirect "$version" main start
-  wait_port PostgreSQL "$PG_PORT"
+  wait_port PostgreSQL "$PG_PORT" || return 1
+  if [ "$fresh" = 1 ]; then
+    # Debian's PostgreSQL wants a password over TCP: give the local superuser one, and tell
+    # the app through .env (the real environment still wins over it).
+    su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'postgres'\"" &&
+      { [ -f .env ] && grep -q '^DB_PASSWORD=' .env || echo 'DB_PASSWORD=postgres' >> .env; } &&
+      echo "services: PostgreSQL installed; its postgres user's password is in .env" >&2
+  fi
 }
 
 start_redis() {
