@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import socket
-from urllib.parse import urlsplit
 
 import falcon
 import falcon.media
@@ -14,52 +12,18 @@ import orjson
 from api import errors
 from api.auth import Authenticator
 from api.catalog import Catalog
+from api.checks import broker_check, cache_check, database_check
 from api.metrics import Metrics, RequestMetrics, count_cache_result
 from api.middleware import DatabaseConnections, RequestLog
 from api.openapi import OpenApi
-from api.resources.health import Check, Health, Readiness
+from api.resources.health import Health, Readiness
 from api.resources.products import Products
 from api.resources.users import Users
 from core.cache import ProductCache, redis_client
 from core.settings import Settings
-from models.db import db
 from models.outbox import depth as outbox_depth
 
 logger = logging.getLogger(__name__)
-
-
-def database_check() -> str | None:
-    try:
-        db.execute_sql("SELECT 1")
-    except Exception as error:  # noqa: BLE001 - any failure means "not ready"
-        return f"unavailable: {type(error).__name__}"
-    return None
-
-
-def cache_check(cache_client) -> Check:  # noqa: ANN001 - a redis.Redis
-    def check() -> str | None:
-        try:
-            cache_client.ping()
-        except Exception as error:  # noqa: BLE001 - any failure means "degraded"
-            return f"unavailable: {type(error).__name__}"
-        return None
-
-    return check
-
-
-def broker_check(broker_url: str) -> Check:
-    """Whether the broker accepts connections (the API only writes to the outbox)."""
-    parts = urlsplit(broker_url)
-
-    def check() -> str | None:
-        try:
-            socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672),
-                                     timeout=1).close()
-        except OSError as error:
-            return f"unavailable: {type(error).__name__}"
-        return None
-
-    return check
 
 
 def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falcon.App:

@@ -39,7 +39,7 @@ def require_wrk() -> str:
     return path
 
 
-def wrk(url: str, *, seconds: int, connections: int, threads: int = 1) -> dict:
+def wrk(url: str, *, seconds: int, connections: int, threads: int = 2) -> dict:
     """One wrk run: requests/s and latency percentiles in ms, plus non-2xx count."""
     result = subprocess.run(
         [require_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s",
