@@ -1,9 +1,17 @@
 """gunicorn settings for the API (``gunicorn -c gunicorn.conf.py api.wsgi:app``).
 
-Worker model, measured on the 2-core target machine (docs/benchmarks.md): requests here wait
-on PostgreSQL and Redis far more than they compute, so threads overlap that waiting cheaply.
-``gthread`` with 2 processes x 4 threads served the most requests per second for the
-IO-bound endpoints; more processes only added context switches on two cores.
+Worker model, measured on the 2-core target machine against the 100,000-product benchmark
+database (wrk -t2 -c64, 5 s runs, two runs each, 2026-11-27):
+
+    processes x threads   uncached GET /products/{id}   /healthz
+    2 x 4 (gthread)       3,276 and 3,710 req/s          8,237 and 8,205 req/s
+    4 x 1                 3,854 and 4,019 req/s          6,383 and 6,897 req/s
+    2 x 8                 3,104 req/s (one run)
+
+2 x 4 is kept: threads overlap the waits on PostgreSQL and Redis, it serves the cheap and
+cached paths fastest, and it holds half the connection pools and memory of 4 processes;
+4 x 1 is ~10 % ahead only when every request waits on PostgreSQL. WEB_CONCURRENCY and
+GUNICORN_THREADS override both numbers.
 """
 
 import os
