@@ -186,3 +186,22 @@ def test_cache_disabled_serves_every_read_from_postgresql(servers):
     path = f"{server.url}/products/{product['id']}"
     assert [requests.get(path, timeout=5).headers["X-Cache"] for _ in range(3)] == ["MISS"] * 3
     assert not redis.Redis.from_url(TEST_REDIS_URL).exists(f"pc:v1:product:{{{product['id']}}}")
+
+
+def test_a_cache_hit_takes_no_database_connection(base_settings, clean_database):
+    # given: a product read once, so it is cached, and a pool with no connection in it
+    client = testing.TestClient(create_app(base_settings))
+    user = client.simulate_post("/users", json={"name": "A", "email": "a@example.com"}).json
+    product = client.simulate_post(
+        "/products", headers={"Authorization": f"Bearer {user['api_key']}"},
+        json={"product_name": "Lamp", "product_price": 1}).json
+    assert client.simulate_get(f"/products/{product['id']}").headers["x-cache"] == "MISS"
+    clean_database.close_all()
+    # when
+    hit = client.simulate_get(f"/products/{product['id']}")
+    # then: served from Redis without opening or checking out a connection
+    assert hit.headers["x-cache"] == "HIT"
+    assert clean_database._in_use == {} and clean_database._connections == []  # noqa: SLF001
+    # and a miss does open one (so the assertion above could fail)
+    client.simulate_get("/products/999999")
+    assert clean_database._connections != []  # noqa: SLF001
