@@ -8,7 +8,6 @@ import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import psycopg2
 import pytest
 import redis
 import requests
@@ -17,6 +16,7 @@ from falcon import testing
 from api.app import create_app
 from core.cache import ProductCache, redis_client
 from tests.conftest import TEST_REDIS_URL
+from tests.support.database import scalar
 from tests.support.processes import free_port, wait_for
 
 
@@ -95,14 +95,8 @@ def test_a_slow_read_racing_a_write_never_stores_the_old_row(
 
 
 def products_scans(database_url: str) -> int:
-    connection = psycopg2.connect(database_url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0)"
-                           " FROM pg_stat_user_tables WHERE relname = 'products'")
-            return cursor.fetchone()[0]
-    finally:
-        connection.close()
+    return scalar(database_url, "SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0)"
+                                " FROM pg_stat_user_tables WHERE relname = 'products'")
 
 
 def test_fifty_concurrent_cold_reads_cost_one_database_query(servers, base_settings, tmp_path):

@@ -9,18 +9,14 @@ import psycopg2
 import requests
 
 from tests.integration.cache.test_product_reads import sign_up_and_create
+from tests.support.database import scalar
 from tests.support.processes import ApiServer, wait_for
 
 
 def waiting_on_a_lock(database_url: str) -> bool:
-    connection = psycopg2.connect(database_url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                           " AND datname = current_database()")
-            return cursor.fetchone()[0] > 0
-    finally:
-        connection.close()
+    waiting = scalar(database_url, "SELECT count(*) FROM pg_stat_activity WHERE"
+                                   " wait_event_type = 'Lock' AND datname = current_database()")
+    return waiting > 0
 
 
 def test_sigterm_to_the_api_finishes_in_flight_requests(base_settings, clean_database, tmp_path):
