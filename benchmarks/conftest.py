@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import pytest
 
-BENCH_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/product_management_bench"
+from tests.conftest import on_configured_server
+
+BENCH_DATABASE_URL = on_configured_server("product_management_bench")
 BENCH_USERS = 1
 BENCH_PRODUCTS = 100_000
 #: Only hashes keys for the seed user; nothing in the benchmarks authenticates.

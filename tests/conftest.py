@@ -10,18 +10,28 @@ import fcntl
 import socket
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import pytest
 from psycopg2 import sql
 
-from core.settings import Settings
+from core.settings import Settings, from_env
 
 REPO = Path(__file__).resolve().parent.parent
 PHOTOS = REPO.parent / "shared" / "testdata" / "photos"
 TEST_DATABASE = "product_management_test"
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-TEST_DATABASE_URL = f"postgresql://postgres@127.0.0.1:5432/{TEST_DATABASE}"
+
+
+def on_configured_server(database: str) -> str:
+    """A URL for ``database`` on the PostgreSQL server the settings name (so a password in
+    .env, as a fresh install by scripts/services.sh writes it, reaches the tests too)."""
+    parts = urlsplit(from_env().database_url)
+    return urlunsplit(parts._replace(path="/" + database))
+
+
+ADMIN_URL = on_configured_server("postgres")
+TEST_DATABASE_URL = on_configured_server(TEST_DATABASE)
 TEST_REDIS_URL = "redis://127.0.0.1:6379/13"
 
 SERVICES = {

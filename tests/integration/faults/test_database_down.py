@@ -4,6 +4,7 @@ without restarting the API. The database is cut off by a TCP proxy in front of i
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
@@ -15,8 +16,11 @@ from tests.support.tcp_proxy import TcpProxy
 
 @pytest.fixture
 def proxied_api(base_settings, clean_database, tmp_path):
-    proxy = TcpProxy(("127.0.0.1", 5432))
-    url = base_settings.database_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    server = urlsplit(base_settings.database_url)
+    proxy = TcpProxy((server.hostname, server.port or 5432))
+    url = urlunsplit(server._replace(netloc=server.netloc.replace(
+        f"{server.hostname}:{server.port}" if server.port else server.hostname,
+        f"127.0.0.1:{proxy.port}")))
     server = ApiServer({"DATABASE_URL": url, "API_KEY_SECRET": "test-secret",
                         "CACHE_ENABLED": "false"}, log_path=tmp_path / "api.log")
     yield server, proxy
