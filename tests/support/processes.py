@@ -44,7 +44,7 @@ class ApiServer:
     """A gunicorn process serving the API with the given environment."""
 
     def __init__(self, env: dict[str, str], *, workers: int = 1, threads: int = 4,
-                 log_path: Path | None = None) -> None:
+                 log_path: Path | None = None, extra_args: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {**os.environ, **env, "PORT": str(self.port),
@@ -52,7 +52,7 @@ class ApiServer:
         self._log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-             "--bind", f"127.0.0.1:{self.port}", "api.wsgi:app"],
+             "--bind", f"127.0.0.1:{self.port}", *extra_args, "api.wsgi:app"],
             cwd=REPO, env=full_env, stdout=self._log, stderr=subprocess.STDOUT,
         )
         wait_for(self._healthy, timeout=30, message=f"gunicorn on :{self.port}")

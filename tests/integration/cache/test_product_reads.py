@@ -106,7 +106,9 @@ def test_fifty_concurrent_cold_reads_cost_one_database_query(servers, base_setti
     product, _ = sign_up_and_create(creator.url)
     creator.stop()
     before = products_scans(base_settings.database_url)
-    server = servers(workers=2, threads=25)
+    # gthread processes race for connections (one can win them all); capping each at 25
+    # makes the 50 readers land 25 and 25.
+    server = servers(workers=2, threads=25, extra_args=("--worker-connections", "25"))
     path = f"{server.url}/products/{product['id']}"
     barrier = threading.Barrier(50)
 
