@@ -19,7 +19,7 @@ from api.openapi import OpenApi
 from api.resources.health import Health, Readiness
 from api.resources.products import Products
 from api.resources.users import Users
-from core.cache import ProductCache, redis_client
+from core.cache import ProductCache, cache_from_settings, redis_client
 from core.settings import Settings
 from models.outbox import depth as outbox_depth
 
@@ -44,10 +44,8 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
     cursor_secret = hashlib.sha256(b"cursor:" + settings.api_key_secret.encode()).digest()
 
     users = Users(authenticator=authenticator, api_key_secret=settings.api_key_secret)
-    cache_client = redis_client(settings.redis_url)
     if cache is None:
-        cache = ProductCache(cache_client, ttl_seconds=settings.cache_ttl_seconds,
-                             enabled=settings.cache_enabled, on_result=count_cache_result)
+        cache = cache_from_settings(settings, on_result=count_cache_result)
     products = Products(catalog=Catalog(cache=cache), authenticator=authenticator,
                         cursor_secret=cursor_secret)
     app.add_route("/users", users)
@@ -56,7 +54,9 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
     app.add_route("/products/{product_id}", products, suffix="item")
     app.add_route("/healthz", Health())
     app.add_route("/readyz", Readiness(database=database_check, optional={
-        "cache": cache_check(cache_client), "broker": broker_check(settings.broker_url)}))
+        "cache": cache_check(redis_client(settings.redis_url)),
+        "broker": broker_check(settings.broker_url),
+    }))
     app.add_route("/openapi.json", OpenApi())
     app.add_route("/metrics", Metrics(outbox_depth=outbox_depth))
     return app

@@ -14,7 +14,6 @@ from core.cache import ProductCache
 from models.db import db
 from models.outbox import DELETE_PRODUCT_IMAGES, add_image_jobs, add_job
 from models.products import (
-    ProductNotFound,
     ProductRow,
     create_product,
     delete_product,
@@ -83,5 +82,3 @@ class Catalog:
             before_id=before_id, limit=limit,
         )
 
-
-__all__ = ["Catalog", "ProductNotFound"]

@@ -29,6 +29,8 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
+from core.settings import Settings
+
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "pc:v1:"
@@ -61,6 +63,13 @@ return 0
 
 _clients: dict[tuple[str, float], redis.Redis] = {}
 _clients_lock = threading.Lock()
+
+
+def cache_from_settings(settings: Settings, **options: object) -> ProductCache:
+    """The product cache the settings describe (REDIS_URL, CACHE_TTL_SECONDS, CACHE_ENABLED);
+    ``options`` are ProductCache's keyword options (metrics hooks, test hooks)."""
+    return ProductCache(redis_client(settings.redis_url), ttl_seconds=settings.cache_ttl_seconds,
+                        enabled=settings.cache_enabled, **options)
 
 
 def product_key(product_id: int) -> str:

@@ -15,7 +15,7 @@ import argparse
 import sys
 import uuid
 
-from core.cache import ProductCache, redis_client
+from core.cache import ProductCache, cache_from_settings
 from core.logs import configure_logging
 from core.settings import Settings, load_or_exit
 from models.db import bind, db, release
@@ -90,9 +90,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
         return 0
     ids = None if args.all else _valid_ids(args.message_ids)
     if args.command == "replay":
-        cache = ProductCache(redis_client(settings.redis_url),
-                             ttl_seconds=settings.cache_ttl_seconds, enabled=settings.cache_enabled)
-        done = replay(ids, cache)
+        done = replay(ids, cache_from_settings(settings))
     else:
         done = purge(ids)
     print(f"{args.command}: {len(done)} dead letter(s)")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import dramatiq
 from dramatiq.middleware.prometheus import Prometheus
 
-from core.cache import ProductCache, redis_client
+from core.cache import cache_from_settings
 from core.logs import configure_logging
 from core.settings import Settings, load_or_exit
 from jobs.actors import Actors, declare_actors
@@ -53,10 +53,8 @@ def build_pipeline(settings: Settings, metrics: ImageMetrics) -> ImagePipeline:
     except StorageUnavailable as error:
         # Jobs retry until the store answers; refusing to start would not help.
         logger.warning("object store unavailable at start: %s", error)
-    cache = ProductCache(redis_client(settings.redis_url), ttl_seconds=settings.cache_ttl_seconds,
-                         enabled=settings.cache_enabled)
-    return ImagePipeline(limits=limits, options=options, store=store, cache=cache,
-                         metrics=metrics)
+    return ImagePipeline(limits=limits, options=options, store=store,
+                         cache=cache_from_settings(settings), metrics=metrics)
 
 
 def build_runtime(settings: Settings | None = None, *, relay_in_worker: bool = True) -> Runtime:

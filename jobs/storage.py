@@ -30,6 +30,15 @@ CONNECT_TIMEOUT = 3
 READ_TIMEOUT = 20
 
 
+#: What the MinIO client raises when the store is down or refuses: translated, at this
+#: boundary, into StorageUnavailable, which the actor retries.
+_STORE_ERRORS = (MinioException, urllib3.exceptions.HTTPError, OSError)
+
+
+def _unavailable(error: Exception) -> StorageUnavailable:
+    return StorageUnavailable(f"object store unavailable: {type(error).__name__}")
+
+
 @dataclass(frozen=True)
 class StoredObject:
     key: str
@@ -76,8 +85,8 @@ class ImageStore:
             if not self._client.bucket_exists(self._bucket):
                 self._client.make_bucket(self._bucket)
             self._client.set_bucket_policy(self._bucket, public_read_policy(self._bucket))
-        except (MinioException, urllib3.exceptions.HTTPError, OSError) as error:
-            raise StorageUnavailable(f"object store unavailable: {type(error).__name__}") from error
+        except _STORE_ERRORS as error:
+            raise _unavailable(error) from error
 
     def url_for(self, key: str) -> str:
         return f"{self._public_url}/{key}"
@@ -94,8 +103,8 @@ class ImageStore:
                 # The store started empty after us (a restarted emulator, a new deployment).
                 self.ensure_bucket()
                 self._put(key, data, content_type)
-        except (MinioException, urllib3.exceptions.HTTPError, OSError) as error:
-            raise StorageUnavailable(f"object store unavailable: {type(error).__name__}") from error
+        except _STORE_ERRORS as error:
+            raise _unavailable(error) from error
         return StoredObject(key=key, url=self.url_for(key))
 
     def _put(self, key: str, data: bytes, content_type: str) -> None:
@@ -110,8 +119,8 @@ class ImageStore:
         try:
             errors = list(self._client.remove_objects(
                 self._bucket, [DeleteObject(key) for key in keys]))
-        except (MinioException, urllib3.exceptions.HTTPError, OSError) as error:
-            raise StorageUnavailable(f"object store unavailable: {type(error).__name__}") from error
+        except _STORE_ERRORS as error:
+            raise _unavailable(error) from error
         if errors:
             raise StorageUnavailable(f"could not remove {len(errors)} object(s)")
 
@@ -119,8 +128,8 @@ class ImageStore:
         try:
             return [item.object_name for item in self._client.list_objects(
                 self._bucket, prefix=prefix, recursive=True)]
-        except (MinioException, urllib3.exceptions.HTTPError, OSError) as error:
-            raise StorageUnavailable(f"object store unavailable: {type(error).__name__}") from error
+        except _STORE_ERRORS as error:
+            raise _unavailable(error) from error
 
     def remove_product(self, product_id: int) -> int:
         """Remove every object of the product; returns how many there were."""

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from peewee import BigAutoField, BigIntegerField, CharField, DecimalField, Model, TextField
+from peewee import BigAutoField, BigIntegerField, CharField, DecimalField, Model, TextField, fn
 from playhouse.postgres_ext import ArrayField, BinaryJSONField, DateTimeTZField
 
 from models.db import db
@@ -148,7 +148,7 @@ def update_product(product: ProductRow, changes: dict) -> tuple[ProductRow, list
         values[Product.image_failures] = {}
     if not values:
         return product, []
-    values[Product.updated_at] = db.execute_sql("SELECT now()").fetchone()[0]
+    values[Product.updated_at] = fn.now()
     query = Product.update(values).where(Product.id == product.id).returning(*_RETURNING)
     return ProductRow(*next(iter(query.tuples().execute()))), to_queue
 

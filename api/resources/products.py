@@ -19,10 +19,9 @@ from api.params import (
 )
 from api.representation import dumps, product_document, render_product
 from api.schemas import ProductCreate, ProductPatch
-from models.products import NotOwner, ProductNotFound
+from models.products import PAGE_SIZE_MAX, NotOwner, ProductNotFound
 
 DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 
 
 def _forbidden() -> falcon.HTTPForbidden:
@@ -63,7 +62,7 @@ class Products:
         max_price = query_price(req, "max_price")
         if min_price is not None and max_price is not None and min_price > max_price:
             raise bad_parameter("min_price", "at most `max_price`")
-        limit = query_int(req, "limit", low=1, high=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
+        limit = query_int(req, "limit", low=1, high=PAGE_SIZE_MAX, default=DEFAULT_PAGE_SIZE)
         cursor = req.get_param("cursor")
         before_id = None
         if cursor is not None:
