@@ -67,11 +67,11 @@ from models.outbox import add_image_jobs
 from models.products import create_product
 from models.users import create_user
 from tests.support.image_server import ImageServer
+from tests.support.photos import PHOTOS
 from tests.support.processes import free_port, wait_for
 from tests.support.services import S3Server, Worker
 
 REPO = Path(__file__).resolve().parent.parent
-PHOTOS = REPO.parent / "shared" / "testdata" / "photos"
 DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/product_management_bench_worker"
 VHOST = "product_catalog_bench"
 BROKER_URL = f"amqp://guest:guest@127.0.0.1:5672/{VHOST}"

@@ -19,7 +19,6 @@ from psycopg2 import sql
 from core.settings import Settings, from_env
 
 REPO = Path(__file__).resolve().parent.parent
-PHOTOS = REPO.parent / "shared" / "testdata" / "photos"
 TEST_DATABASE = "product_management_test"
 
 

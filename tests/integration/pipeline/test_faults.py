@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import PHOTOS, REPO
+from tests.conftest import REPO
 from tests.integration.pipeline.conftest import (
     create,
     object_keys,
@@ -15,6 +15,7 @@ from tests.integration.pipeline.conftest import (
     wait_until_settled,
     worker_env,
 )
+from tests.support.photos import PHOTOS
 from tests.support.processes import wait_for
 
 

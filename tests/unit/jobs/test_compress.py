@@ -7,7 +7,6 @@ import struct
 import warnings
 import zlib
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from PIL import ExifTags, Image, ImageChops, ImageFile, ImageStat
@@ -26,8 +25,8 @@ from jobs.compress import (
     resize,
 )
 from jobs.errors import ImageRejectedError
+from tests.support.photos import PHOTOS
 
-PHOTOS = Path(__file__).resolve().parents[3].parent / "shared" / "testdata" / "photos"
 PHOTO_NAMES = ["chelsea.png", "coffee.png", "rocket.jpg", "logo.png", "no_time_for_that_tiny.gif"]
 DEFAULTS = CompressOptions()
 WEBP = CompressOptions(format="webp")
