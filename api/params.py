@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import falcon
 
 ID_MAX = 2**63 - 1
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _INTEGER = re.compile(r"[+-]?[0-9]{1,40}")
+#: A price bound as a query parameter: ASCII digits only, the range and places of a stored
+#: price, so no exponent or digit of another script reaches PostgreSQL's numeric type.
+PRICE_PATTERN = r"^[0-9]{1,8}(\.[0-9]{1,2})?$"
+_PRICE = re.compile(PRICE_PATTERN)
+#: The longest text filter worth sending: a product name is at most 255 characters.
+TEXT_MAX_LENGTH = 255
 
 
 def path_id(raw: str, resource: str) -> int:
@@ -49,11 +55,16 @@ def query_price(req: falcon.Request, name: str) -> Decimal | None:
     raw = req.get_param(name)
     if raw is None:
         return None
-    rule = "a decimal number of 0 or more"
-    try:
-        value = Decimal(raw.strip())
-    except InvalidOperation:
-        raise bad_parameter(name, rule) from None
-    if not value.is_finite() or value < 0:
-        raise bad_parameter(name, rule)
-    return value
+    if not _PRICE.fullmatch(raw):
+        raise bad_parameter(name, "a price from 0 to 99999999.99 with at most two decimal places")
+    return Decimal(raw)
+
+
+def query_text(req: falcon.Request, name: str) -> str | None:
+    """A text filter; NUL (which PostgreSQL cannot hold) and over-long values are a 400."""
+    raw = req.get_param(name)
+    if raw is None:
+        return None
+    if "\x00" in raw or len(raw) > TEXT_MAX_LENGTH:
+        raise bad_parameter(name, f"at most {TEXT_MAX_LENGTH} characters, without NUL")
+    return raw

@@ -16,6 +16,7 @@ from api.params import (
     path_id,
     query_int,
     query_price,
+    query_text,
 )
 from api.representation import dumps, product_document, render_product
 from api.schemas import ProductCreate, ProductPatch
@@ -74,7 +75,7 @@ class Products:
         if user_id <= ID_MAX:  # a larger id cannot exist
             rows = self._catalog.page(
                 user_id, min_price=min_price, max_price=max_price,
-                name=req.get_param("name") or None, before_id=before_id, limit=limit,
+                name=query_text(req, "name") or None, before_id=before_id, limit=limit,
             )
         next_cursor = (
             encode_cursor(rows[-1].id, self._cursor_secret) if len(rows) == limit else None
