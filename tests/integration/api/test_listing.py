@@ -96,6 +96,14 @@ def test_paging_while_products_are_added_neither_skips_nor_repeats(
         {"user_id": "1", "cursor": "not-a-cursor"},
         {"user_id": "1", "cursor": "MTIzLpa4z5Mx6FQUWlcXWw"},
         {"user_id": "1", "min_price": "NaN"},
+        # Numbers PostgreSQL's numeric cannot hold, and digits of other scripts.
+        {"user_id": "1", "min_price": "1e999999"},
+        {"user_id": "1", "max_price": "1e131072"},
+        {"user_id": "1", "min_price": "1e-16384"},
+        {"user_id": "1", "min_price": "١٢"},
+        {"user_id": "1", "min_price": ""},
+        {"user_id": "1", "name": "\x00"},
+        {"user_id": "1", "name": "a\x00b"},
     ],
 )
 def test_bad_query_parameters_are_400(client, params):
