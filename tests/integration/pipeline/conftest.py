@@ -80,6 +80,9 @@ def worker_env(settings) -> dict[str, str]:
         "REDIS_URL": settings.redis_url,
         "S3_ENDPOINT": settings.s3_endpoint,
         "AWS_S3_BUCKET": settings.s3_bucket,
+        # The real S3 server checks the keys: a developer's .env must not change them.
+        "AWS_ACCESS_KEY_ID": settings.s3_access_key,
+        "AWS_SECRET_ACCESS_KEY": settings.s3_secret_key,
         "S3_PUBLIC_URL": settings.s3_public_url,
         "IMAGE_FETCH_ALLOW_PRIVATE": "true",
         "IMAGE_MAX_RETRIES": str(settings.image_max_retries),
@@ -148,7 +151,8 @@ def images():
 
 @pytest.fixture(scope="session")
 def s3(s3_server) -> Minio:
-    return Minio(s3_server.endpoint, access_key="x", secret_key="x", secure=False)
+    return Minio(s3_server.endpoint, access_key=s3_server.access_key,
+                 secret_key=s3_server.secret_key, secure=False)
 
 
 def create(api, account: Account, urls: list[str]) -> dict:
