@@ -14,7 +14,7 @@ from api.auth import Authenticator
 from api.catalog import Catalog
 from api.checks import broker_check, cache_check, database_check
 from api.metrics import Metrics, RequestMetrics, count_cache_result
-from api.middleware import DatabaseConnections, RequestLog
+from api.middleware import DatabaseConnections, RequestLog, UnreadBodies
 from api.openapi import OpenApi
 from api.resources.health import Health, Readiness
 from api.resources.products import Products
@@ -33,7 +33,8 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
       cache: the product cache; by default one on ``settings.redis_url``. Tests pass their
         own to reach its hooks.
     """
-    app = falcon.App(middleware=[RequestLog(), RequestMetrics(), DatabaseConnections()])
+    app = falcon.App(middleware=[UnreadBodies(), RequestLog(), RequestMetrics(),
+                                 DatabaseConnections()])
     json = falcon.media.JSONHandler(dumps=orjson.dumps, loads=orjson.loads)
     app.req_options.media_handlers[falcon.MEDIA_JSON] = json
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json

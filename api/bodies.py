@@ -1,14 +1,22 @@
-"""Reading request bodies: content type, size, JSON syntax, then the field rules."""
+"""Reading request bodies: content type, size, JSON syntax, then the field rules; and
+draining what a response left unread."""
 
 from __future__ import annotations
 
+import time
 from typing import TypeVar
 
 import falcon
 import msgspec
 
-#: SPEC section 3: a body over 1 MiB is a 413.
+#: A body over 1 MiB is a 413 (docs/api.md).
 MAX_BODY_BYTES = 1024 * 1024
+#: How much of a body the API answered without reading is read and dropped before the
+#: response goes out: a few times the limit, so an over-limit body still gets its 413.
+DRAIN_MAX_BYTES = 4 * MAX_BODY_BYTES
+#: The whole drain's deadline, which also bounds each read of it on gunicorn's socket.
+DRAIN_TIMEOUT_SECONDS = 5.0
+_DRAIN_CHUNK = 64 * 1024
 
 T = TypeVar("T")
 
@@ -57,3 +65,52 @@ def _too_large() -> falcon.HTTPContentTooLarge:
     return falcon.HTTPContentTooLarge(
         title="Body too large", description=f"The body must be at most {MAX_BODY_BYTES} bytes."
     )
+
+
+def drain_unread_body(req: falcon.Request) -> bool:
+    """Read and drop what is left of the request body, up to ``DRAIN_MAX_BYTES`` within
+    ``DRAIN_TIMEOUT_SECONDS``; True when the body was read to its end.
+
+    A server that closes a connection with request bytes still unread makes the kernel reset
+    it, and the reset can destroy the response before the client reads it: a 413, 415 or
+    401 answered without reading the body would reach the client as a dropped connection.
+    What lies beyond the bound is left for the server, which closes the connection.
+    """
+    if req.content_length is not None:
+        stream = req.bounded_stream
+        if stream.eof:
+            return True
+        if req.content_length > DRAIN_MAX_BYTES:
+            return False
+    elif "chunked" in (req.get_header("Transfer-Encoding") or "").lower() \
+            and req.env.get("wsgi.input_terminated"):
+        # The server ends the stream at the last chunk, so reading it cannot overrun.
+        stream = req.stream
+    else:
+        return True
+    # gunicorn's sockets block without a timeout while a request is served; a client that
+    # stops sending must not hold the thread for longer than the drain's deadline.
+    sock = req.env.get("gunicorn.socket")
+    prior_timeout = sock.gettimeout() if sock is not None else None
+    deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
+    drained = 0
+    try:
+        while drained <= DRAIN_MAX_BYTES:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if sock is not None:
+                sock.settimeout(remaining)
+            chunk = stream.read(_DRAIN_CHUNK)
+            if not chunk:
+                return True
+            drained += len(chunk)
+        return False
+    except OSError:  # a timeout, or the client went away
+        return False
+    finally:
+        if sock is not None:
+            try:
+                sock.settimeout(prior_timeout)
+            except OSError:
+                pass

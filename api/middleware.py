@@ -1,4 +1,5 @@
-"""Middleware, one concern each: request ids and request logs; database connections."""
+"""Middleware, one concern each: request ids and request logs; database connections; request
+bodies left unread."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 
 import falcon
 
+from api.bodies import drain_unread_body
 from models.db import release
 
 logger = logging.getLogger("api.requests")
@@ -63,3 +65,17 @@ class DatabaseConnections:
         self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
     ) -> None:
         release()
+
+
+class UnreadBodies:
+    """Drains what a responder left unread of the request body before the response goes out
+    (see :func:`api.bodies.drain_unread_body`), for every route and every error at once.
+
+    It comes first in the app's list so that its ``process_response`` runs last, after the
+    database connection has gone back to the pool.
+    """
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
+    ) -> None:
+        drain_unread_body(req)
