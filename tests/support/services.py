@@ -20,7 +20,7 @@ from scripts.s3server import INTERNAL_PORTS
 from tests.support.processes import REPO, free_port, wait_for
 
 
-def _free_port_run(count: int) -> int:
+def free_port_run(count: int) -> int:
     """The first of ``count`` consecutive free ports, below the ephemeral range (where
     free_port's picks and outgoing connections live) and clear of `make run`'s 9000-9339."""
     for _ in range(200):
@@ -37,6 +37,25 @@ def _bindable(port: int) -> bool:
         except OSError:
             return False
         return True
+
+
+def s3_ready(endpoint: str, master_port: int) -> bool:
+    """Whether scripts/s3server.py's SeaweedFS serves reads and writes."""
+    # Objects need a volume server that the master knows; until then a PUT waits or fails.
+    topology = requests.get(f"http://127.0.0.1:{master_port}/dir/status",
+                            timeout=1).json()["Topology"]
+    if not topology.get("DataCenters"):
+        return False
+    # Any answer (403 without credentials) means the gateway is listening.
+    return requests.get(f"http://{endpoint}/", timeout=1).status_code > 0
+
+
+def remove_sockets(s3_port: int, first_port: int) -> None:
+    """Remove the Unix sockets that a stopped weed left in the temporary directory, named by
+    the ports (ours: the caller started that server)."""
+    for port in (s3_port, *range(first_port, first_port + len(INTERNAL_PORTS))):
+        for path in Path(tempfile.gettempdir()).glob(f"seaweedfs-*-{port}.sock"):
+            path.unlink(missing_ok=True)
 
 
 class S3Server:
@@ -56,7 +75,7 @@ class S3Server:
         self.directory = Path(tempfile.mkdtemp(prefix="s3server-"))
         self.port = free_port()
         self.endpoint = f"127.0.0.1:{self.port}"
-        self.first_port = _free_port_run(len(INTERNAL_PORTS))
+        self.first_port = free_port_run(len(INTERNAL_PORTS))
         self.master_port = self.first_port + INTERNAL_PORTS.index("master")
         self.log_path = self.directory / "weed.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
@@ -77,13 +96,7 @@ class S3Server:
     def _ready(self) -> bool:
         if self.process.poll() is not None:
             raise AssertionError(f"s3server exited with {self.process.returncode}")
-        # Writes need a volume server that the master knows; until then a PUT waits or fails.
-        topology = requests.get(f"http://127.0.0.1:{self.master_port}/dir/status",
-                                timeout=1).json()["Topology"]
-        if not topology.get("DataCenters"):
-            return False
-        # Any answer (403 without credentials) means the gateway is listening.
-        return requests.get(f"http://{self.endpoint}/", timeout=1).status_code > 0
+        return s3_ready(self.endpoint, self.master_port)
 
     def _tail(self) -> str:
         return self.log_path.read_text(errors="replace")[-3000:]
@@ -98,12 +111,7 @@ class S3Server:
                 self.process.wait(timeout=10)
         self._log.close()
         shutil.rmtree(self.directory, ignore_errors=True)
-        # weed leaves its Unix sockets in the temporary directory, named by port; these ports
-        # were ours.
-        ports = [self.port, *range(self.first_port, self.first_port + len(INTERNAL_PORTS))]
-        for port in ports:
-            for path in Path(tempfile.gettempdir()).glob(f"seaweedfs-*-{port}.sock"):
-                path.unlink(missing_ok=True)
+        remove_sockets(self.port, self.first_port)
 
 
 class Worker:
