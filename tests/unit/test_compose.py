@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import re
 import shlex
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,6 +22,7 @@ import yaml
 from dotenv import dotenv_values
 
 from core.settings import from_env
+from tests.support.settings_names import known_names
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -55,30 +56,6 @@ SEED_NAMES = {"DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_NAME", "QUEUE_
 ASSIGNMENT = re.compile(r"^#\s?([A-Z][A-Z0-9_]*)=(.*)$")
 #: ${NAME}, ${NAME:-default} or ${NAME-default}; not $${...}, which Compose leaves alone.
 INTERPOLATION = re.compile(r"(?<!\$)\$\{([A-Z][A-Z0-9_]*)(?::?-([^}]*))?\}")
-
-
-class RecordingEnvironment(Mapping[str, str]):
-    """An empty environment that remembers every name looked up in it."""
-
-    def __init__(self) -> None:
-        self.asked: set[str] = set()
-
-    def __getitem__(self, name: str) -> str:
-        self.asked.add(name)
-        raise KeyError(name)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-
-def known_names() -> set[str]:
-    """Every environment variable ``from_env`` reads."""
-    environment = RecordingEnvironment()
-    from_env(environment)
-    return environment.asked
 
 
 @pytest.fixture(scope="module")

@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 from openapi_spec_validator import validate
 
 from api.app import create_app
 from api.openapi import build_document
 from core.settings import Settings
+from tests.support import routes
 
 # Operational endpoints outside the client contract.
-UNDOCUMENTED = {"/metrics"}
+UNDOCUMENTED = frozenset({"/metrics"})
 
 
 def served_operations() -> set[tuple[str, str]]:
-    app = create_app(Settings())
-    operations = set()
-    for node in app._router._roots:  # noqa: SLF001 - Falcon exposes no public route listing
-        stack = [node]
-        while stack:
-            current = stack.pop()
-            stack.extend(current.children)
-            if current.resource is None or current.uri_template in UNDOCUMENTED:
-                continue
-            path = re.sub(r"\{\w+\}", "{id}", current.uri_template)
-            for method, responder in current.method_map.items():
-                # Falcon fills unimplemented methods (405, OPTIONS) with its own functions.
-                if getattr(responder, "__self__", None) is current.resource:
-                    operations.add((path, method.lower()))
-    return operations
+    return routes.served_operations(create_app(Settings()), leave_out=UNDOCUMENTED)
 
 
 def test_document_is_valid_openapi():
