@@ -12,7 +12,8 @@ from decimal import Decimal
 from api.representation import render_product
 from core.cache import ProductCache
 from models.db import db
-from models.outbox import DELETE_PRODUCT_IMAGES, add_image_jobs, add_job
+from models.jobs import DELETE_PRODUCT_IMAGES, ProductImagesJob, job_kwargs
+from models.outbox import add_image_jobs, add_job
 from models.products import (
     ProductRow,
     create_product,
@@ -64,7 +65,7 @@ class Catalog:
         with db.atomic():
             delete_product(lock_owned_product(product_id, user_id))
             # Copies are removed in the background, once the deletion is committed.
-            add_job(DELETE_PRODUCT_IMAGES, {"product_id": product_id})
+            add_job(DELETE_PRODUCT_IMAGES, job_kwargs(ProductImagesJob(product_id)))
         self._cache.invalidate(product_id)
 
     def page(

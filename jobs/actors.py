@@ -9,7 +9,13 @@ from dramatiq.middleware import CurrentMessage
 
 from jobs.errors import PermanentError
 from jobs.pipeline import ImagePipeline
-from models.outbox import DELETE_PRODUCT_IMAGES, IMAGE_QUEUE, PROCESS_IMAGE
+from models.jobs import (
+    DELETE_PRODUCT_IMAGES,
+    IMAGE_QUEUE,
+    PROCESS_IMAGE,
+    ImageJob,
+    ProductImagesJob,
+)
 
 
 class Actors(NamedTuple):
@@ -20,13 +26,15 @@ class Actors(NamedTuple):
 def declare_actors(broker: dramatiq.Broker, pipeline: ImagePipeline) -> Actors:
     """Declare the actors on ``broker``; their names are the ones the outbox rows carry."""
 
-    def process_image(product_id: int, url: str, request_id: str | None = None) -> None:
+    # The arguments are the payload's fields: a message whose kwargs do not fit its type
+    # fails with a TypeError, like a call with the wrong arguments.
+    def process_image(**payload: object) -> None:
         message = CurrentMessage.get_current_message()
-        pipeline.process_image(product_id, url, request_id=request_id,
+        pipeline.process_image(ImageJob(**payload),
                                message_id=message.message_id if message else None)
 
-    def delete_product_images(product_id: int) -> None:
-        pipeline.delete_product_images(product_id)
+    def delete_product_images(**payload: object) -> None:
+        pipeline.delete_product_images(ProductImagesJob(**payload))
 
     return Actors(
         # Permanent errors are not retried; everything else (timeouts, 5xx, a database or

@@ -20,7 +20,8 @@ from core.logs import configure_logging
 from core.settings import Settings, load_or_exit
 from models.db import bind, db, release
 from models.dead_letters import DeadLetter, list_all, take
-from models.outbox import PROCESS_IMAGE, add_job
+from models.jobs import PROCESS_IMAGE
+from models.outbox import add_job
 from models.products import clear_image_failure
 
 

@@ -23,7 +23,7 @@ from jobs.metrics import ImageMetrics
 from jobs.storage import ImageStore
 from models.db import db, release
 from models.dead_letters import DeadLetter, archive
-from models.outbox import PROCESS_IMAGE
+from models.jobs import PROCESS_IMAGE, ImageJob, ProductImagesJob, payload_of
 from models.products import copy_in_use, get_product, record_image_failure, write_copy
 
 logger = logging.getLogger("jobs.events")
@@ -72,9 +72,9 @@ class ImagePipeline:
         self._store = store
         self._cache = cache
 
-    def process_image(self, product_id: int, url: str, *, request_id: str | None = None,
-                      message_id: str | None = None) -> None:
-        """Download, compress, store and record the copy of ``url`` for the product."""
+    def process_image(self, job: ImageJob, *, message_id: str | None = None) -> None:
+        """Download, compress, store and record the copy of ``job.url`` for the product."""
+        product_id, url, request_id = job
         try:
             product = get_product(product_id)
         finally:
@@ -117,8 +117,9 @@ class ImagePipeline:
                 # The product was deleted or edited while we worked: drop the orphan copy.
                 self._store.remove([stored.key])
 
-    def delete_product_images(self, product_id: int) -> None:
+    def delete_product_images(self, job: ProductImagesJob) -> None:
         """Remove every stored copy of a deleted product."""
+        product_id = job.product_id
         context = JobContext(None, product_id, None, None)
         with _timed(context, "deleted_copies") as fields:
             fields["objects"] = self._store.remove_product(product_id)
@@ -127,15 +128,17 @@ class ImagePipeline:
                            exception: BaseException | None) -> None:
         """Record a message that failed for good: on the product, and in the archive."""
         kwargs = dict(message.kwargs)
-        product_id = kwargs.get("product_id")
-        url = kwargs.get("url")
+        payload = payload_of(message.actor_name, kwargs)
+        product_id = payload.product_id if payload else None
+        url = payload.url if isinstance(payload, ImageJob) else None
+        request_id = payload.request_id if isinstance(payload, ImageJob) else None
         permanent = isinstance(exception, PermanentError)
         attempts = message.options.get("retries", 0) + (1 if permanent else 0)
         reason = failure_reason(exception, attempts=attempts)
-        context = JobContext(message.message_id, product_id, None, kwargs.get("request_id"))
+        context = JobContext(message.message_id, product_id, None, request_id)
         try:
             with db.atomic():
-                if message.actor_name == PROCESS_IMAGE and product_id and url:
+                if url is not None:
                     record_image_failure(product_id, url, reason)
                 archive(DeadLetter(
                     message_id=message.message_id, queue_name=message.queue_name,

@@ -9,6 +9,8 @@ from collections.abc import Callable
 import dramatiq
 from dramatiq.middleware import Retries
 
+from models.jobs import ImageJob, payload_of
+
 logger = logging.getLogger(__name__)
 
 DeadLetterHandler = Callable[[dramatiq.Message, BaseException | None], None]
@@ -44,11 +46,12 @@ class DeadLetteringRetries(Retries):
             )
             message.fail()
         if exception is not None and not message.failed:
+            payload = payload_of(message.actor_name, message.kwargs)
             logger.info(
                 "retry", extra={
                     "event": "retry", "message_id": message.message_id,
-                    "product_id": message.kwargs.get("product_id"),
-                    "request_id": message.kwargs.get("request_id"),
+                    "product_id": payload.product_id if payload else None,
+                    "request_id": payload.request_id if isinstance(payload, ImageJob) else None,
                     "attempt": message.options.get("retries"),
                     "error_type": type(exception).__name__, "error": str(exception),
                 },

@@ -13,10 +13,7 @@ from typing import NamedTuple
 from psycopg2.extras import Json
 
 from models.db import db
-
-IMAGE_QUEUE = "images"
-PROCESS_IMAGE = "process_image"
-DELETE_PRODUCT_IMAGES = "delete_product_images"
+from models.jobs import IMAGE_QUEUE, PROCESS_IMAGE, ImageJob, job_kwargs
 
 
 class OutboxRow(NamedTuple):
@@ -42,12 +39,12 @@ def add_image_jobs(product_id: int, urls: list[str], request_id: str | None) -> 
     """One job per URL, in one statement: a product with ten images costs one round trip."""
     if not urls:
         return
+    payloads = [Json(job_kwargs(ImageJob(product_id, url, request_id))) for url in urls]
     db.execute_sql(
         "INSERT INTO outbox (message_id, queue_name, actor_name, kwargs)"
-        " SELECT gen_random_uuid(), %s, %s,"
-        "        jsonb_build_object('product_id', %s::bigint, 'url', url, 'request_id', %s::text)"
-        " FROM unnest(%s::text[]) WITH ORDINALITY AS job(url, position) ORDER BY position",
-        (IMAGE_QUEUE, PROCESS_IMAGE, product_id, request_id, urls),
+        " SELECT gen_random_uuid(), %s, %s, kwargs"
+        " FROM unnest(%s::jsonb[]) WITH ORDINALITY AS job(kwargs, position) ORDER BY position",
+        (IMAGE_QUEUE, PROCESS_IMAGE, payloads),
     )
 
 
