@@ -4,7 +4,7 @@ draining what a response left unread."""
 from __future__ import annotations
 
 import time
-from typing import TypeVar
+from typing import IO, TypeVar
 
 import falcon
 import msgspec
@@ -31,8 +31,9 @@ def read_body(req: falcon.Request, schema: type[T]) -> T:
         )
     if req.content_length is not None and req.content_length > MAX_BODY_BYTES:
         raise _too_large()
-    # Also bounds a chunked body, which announces no length.
-    raw = req.bounded_stream.read(MAX_BODY_BYTES + 1)
+    stream = _body_stream(req)
+    # One byte over the limit tells an over-limit chunked body, which announces no length.
+    raw = stream.read(MAX_BODY_BYTES + 1) if stream is not None else b""
     if len(raw) > MAX_BODY_BYTES:
         raise _too_large()
     try:
@@ -46,6 +47,21 @@ def read_body(req: falcon.Request, schema: type[T]) -> T:
         ) from None
     except msgspec.DecodeError as error:
         raise _malformed(error) from None
+
+
+def _body_stream(req: falcon.Request) -> IO[bytes] | None:
+    """Where the body can be read without reading past it; None when there is no body.
+
+    Falcon's ``bounded_stream`` holds a chunked body (no Content-Length) to zero bytes; a
+    server that sets ``wsgi.input_terminated`` (gunicorn does) ends ``wsgi.input`` at the last
+    chunk, so that is read instead.
+    """
+    if req.content_length is not None:
+        return req.bounded_stream
+    if "chunked" in (req.get_header("Transfer-Encoding") or "").lower() \
+            and req.env.get("wsgi.input_terminated"):
+        return req.stream
+    return None
 
 
 def _require_json_syntax(raw: bytes) -> None:
@@ -76,18 +92,14 @@ def drain_unread_body(req: falcon.Request) -> bool:
     401 answered without reading the body would reach the client as a dropped connection.
     What lies beyond the bound is left for the server, which closes the connection.
     """
+    stream = _body_stream(req)
+    if stream is None:
+        return True
     if req.content_length is not None:
-        stream = req.bounded_stream
-        if stream.eof:
+        if req.bounded_stream.eof:
             return True
         if req.content_length > DRAIN_MAX_BYTES:
             return False
-    elif "chunked" in (req.get_header("Transfer-Encoding") or "").lower() \
-            and req.env.get("wsgi.input_terminated"):
-        # The server ends the stream at the last chunk, so reading it cannot overrun.
-        stream = req.stream
-    else:
-        return True
     # gunicorn's sockets block without a timeout while a request is served; a client that
     # stops sending must not hold the thread for longer than the drain's deadline.
     sock = req.env.get("gunicorn.socket")

@@ -74,3 +74,26 @@ def test_an_error_before_the_body_is_read_reaches_the_client(server, key_headers
             seen = Counter(outcome(session.post, server.url + "/products", headers)
                            for _ in range(TRIES))
     assert seen == {expected: TRIES}
+
+
+def in_chunks(body: bytes, size: int = 64 * 1024):
+    """A generator body: `requests` sends it chunked, with no Content-Length."""
+    for start in range(0, len(body), size):
+        yield body[start:start + size]
+
+
+def test_a_chunked_body_is_read(server, key_headers):
+    body = json.dumps({"product_name": "Chunked lamp", "product_price": "9.90"}).encode()
+    response = requests.post(server.url + "/products", data=in_chunks(body, 8), timeout=30,
+                             headers={"Content-Type": "application/json", **key_headers})
+    assert response.status_code == 201, response.text
+    assert response.json()["product_name"] == "Chunked lamp"
+
+
+def test_an_over_limit_chunked_body_is_a_413(server, key_headers):
+    headers = {"Content-Type": "application/json", **key_headers}
+    with requests.Session() as session:
+        seen = Counter(outcome(lambda url, data, **options: session.post(
+            url, data=in_chunks(data), **options), server.url + "/products", headers)
+            for _ in range(10))
+    assert seen == {"413 Body too large": 10}
