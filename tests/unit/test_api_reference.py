@@ -17,7 +17,7 @@ from tests.support.settings_names import known_names
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "docs" / "api.md"
 #: Spelled in two parts so that this file does not name them itself.
-OUTSIDE_NAMES = ("../" + "shared", "SPEC" + ".md")
+OUTSIDE_NAMES = ("../sh" + "ared", "SPEC" + ".md")
 
 
 def reference() -> str:
