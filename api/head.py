@@ -1,4 +1,4 @@
-"""``HEAD`` wherever ``GET`` works (SPEC section 3), for every route at once."""
+"""``HEAD`` wherever ``GET`` works (docs/api.md), for every route at once."""
 
 from __future__ import annotations
 

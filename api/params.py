@@ -1,4 +1,4 @@
-"""Path and query parameters: ids, prices and page sizes, with the statuses SPEC section 3 gives."""
+"""Path and query parameters: ids, prices and page sizes, with the statuses docs/api.md gives."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One JSON object per line on stdout, for the API and the workers alike (SPEC section 5)."""
+"""One JSON object per line on stdout, for the API and the workers alike (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Token buckets in Redis: writes per API key and sign-ups per client address (SPEC section 3).
+"""Token buckets in Redis: writes per API key and sign-ups per client address (docs/api.md).
 
 A bucket holds up to ``per_minute`` tokens and refills at ``per_minute`` a minute; each request
 takes one. The whole step is one Lua script on Redis's own clock, so every API process (and

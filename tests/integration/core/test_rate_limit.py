@@ -52,7 +52,7 @@ def test_two_limiters_on_one_redis_share_the_bucket_without_a_race(client):
 
     # when
     with ThreadPoolExecutor(max_workers=10) as pool:
-        decisions = list(pool.map(lambda i: limiters[i % 2].take("shared"), range(50)))
+        decisions = list(pool.map(lambda i: limiters[i % 2].take("one-key"), range(50)))
 
     # then exactly the capacity got through (a refill of 20/min adds none in this time)
     assert sum(d.allowed for d in decisions) in (20, 21)
