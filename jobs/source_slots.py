@@ -1,4 +1,4 @@
-"""At most a few downloads at once per source, in each worker process (docs/api.md, "The image pipeline").
+"""At most a few downloads at once per source, in each worker process.
 
 A source is a URL's scheme, host and port. A job whose source already has its downloads
 running does not wait for a slot: it raises :class:`SourceBusy`, and the retries middleware
