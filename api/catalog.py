@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from api.representation import render_product
 from core.cache import ProductCache
-from models.db import db
+from core.unit_of_work import unit_of_work
 from models.jobs import DELETE_PRODUCT_IMAGES, ProductImagesJob, job_kwargs
 from models.outbox import add_image_jobs, add_job
 from models.products import (
@@ -39,7 +39,8 @@ class Catalog:
         self, user_id: int, name: str, description: str | None, images: list[str],
         price: Decimal, *, request_id: str | None = None,
     ) -> ProductRow:
-        with db.atomic():
+        # A new product has no cached copy to invalidate.
+        with unit_of_work():
             product = create_product(user_id, name, description, images, price)
             add_image_jobs(product.id, list(dict.fromkeys(images)), request_id)
         return product
@@ -54,19 +55,19 @@ class Catalog:
 
     def update(self, product_id: int, user_id: int, changes: dict, *,
                request_id: str | None = None) -> ProductRow:
-        with db.atomic():
+        with unit_of_work(self._cache) as work:
             product = lock_owned_product(product_id, user_id)
             updated, to_queue = update_product(product, changes)
             add_image_jobs(product_id, to_queue, request_id)
-        self._cache.invalidate(product_id)
+            work.invalidate(product_id)
         return updated
 
     def delete(self, product_id: int, user_id: int) -> None:
-        with db.atomic():
+        with unit_of_work(self._cache) as work:
             delete_product(lock_owned_product(product_id, user_id))
             # Copies are removed in the background, once the deletion is committed.
             add_job(DELETE_PRODUCT_IMAGES, job_kwargs(ProductImagesJob(product_id)))
-        self._cache.invalidate(product_id)
+            work.invalidate(product_id)
 
     def page(
         self,

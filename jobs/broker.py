@@ -21,6 +21,7 @@ from dramatiq.middleware import (
 )
 
 from core.settings import Settings
+from jobs.connections import DatabaseConnections
 from jobs.retries import DeadLetterHandler, DeadLetteringRetries
 
 #: AMQP connection options that keep a broker in alarm (memory or disk) from hanging us:
@@ -75,6 +76,7 @@ def build_broker(
         on_dead_letter=on_dead_letter,
     )
     middleware = [
+        DatabaseConnections(),
         AgeLimit(),
         TimeLimit(time_limit=JOB_TIME_LIMIT_MS),
         ShutdownNotifications(),

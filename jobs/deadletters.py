@@ -18,7 +18,8 @@ import uuid
 from core.cache import ProductCache, cache_from_settings
 from core.logs import configure_logging
 from core.settings import Settings, load_or_exit
-from models.db import bind, db, release
+from core.unit_of_work import unit_of_work
+from models.db import bind
 from models.dead_letters import DeadLetter, list_all, take
 from models.jobs import PROCESS_IMAGE
 from models.outbox import add_job
@@ -27,7 +28,7 @@ from models.products import clear_image_failure
 
 def replay(message_ids: list[str] | None, cache: ProductCache) -> list[DeadLetter]:
     """Queue the dead letters again (all when ``message_ids`` is None)."""
-    with db.atomic():
+    with unit_of_work(cache) as work:
         letters = take(message_ids)
         for letter in letters:
             if letter.actor_name == PROCESS_IMAGE and letter.product_id and letter.image_url:
@@ -35,18 +36,14 @@ def replay(message_ids: list[str] | None, cache: ProductCache) -> list[DeadLette
             # A new message id: the replay is a new delivery with its own retry budget.
             add_job(letter.actor_name, letter.kwargs, queue_name=letter.queue_name,
                     message_id=str(uuid.uuid4()))
-    release()
-    for letter in letters:
-        if letter.product_id:
-            cache.invalidate(letter.product_id)
+            if letter.product_id:
+                work.invalidate(letter.product_id)
     return letters
 
 
 def purge(message_ids: list[str] | None) -> list[DeadLetter]:
-    with db.atomic():
-        letters = take(message_ids)
-    release()
-    return letters
+    with unit_of_work():
+        return take(message_ids)
 
 
 def _valid_ids(ids: list[str]) -> list[str]:

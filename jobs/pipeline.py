@@ -16,12 +16,13 @@ from dataclasses import dataclass
 import dramatiq
 
 from core.cache import ProductCache
+from core.unit_of_work import unit_of_work
 from jobs.compress import CompressOptions, compress_image
 from jobs.errors import ImageJobError, PermanentError
 from jobs.fetch import FetchLimits, fetch_image
 from jobs.metrics import ImageMetrics
 from jobs.storage import ImageStore
-from models.db import db, release
+from models.db import release
 from models.dead_letters import DeadLetter, archive
 from models.jobs import PROCESS_IMAGE, ImageJob, ProductImagesJob, payload_of
 from models.products import copy_in_use, get_product, record_image_failure, write_copy
@@ -78,6 +79,7 @@ class ImagePipeline:
         try:
             product = get_product(product_id)
         finally:
+            # Not held through the download and compression, which take seconds.
             release()
         index = product.product_images.index(url) if product and url in product.product_images \
             else None
@@ -103,15 +105,13 @@ class ImagePipeline:
                                      content_type=compressed.content_type)
         with _timed(context, "done", bytes_in=len(fetched.data),
                     bytes_out=len(compressed.data)) as fields:
-            try:
-                with db.atomic():
-                    written = write_copy(product_id, url, stored.url)
-                    in_use = written or copy_in_use(product_id, stored.url)
-            finally:
-                release()
+            with unit_of_work(self._cache) as work:
+                written = write_copy(product_id, url, stored.url)
+                in_use = written or copy_in_use(product_id, stored.url)
+                if written:
+                    work.invalidate(product_id)
             fields["written"] = written
             if written:
-                self._cache.invalidate(product_id)
                 self._metrics.image_processed(len(fetched.data), len(compressed.data))
             elif not in_use:
                 # The product was deleted or edited while we worked: drop the orphan copy.
@@ -136,19 +136,16 @@ class ImagePipeline:
         attempts = message.options.get("retries", 0) + (1 if permanent else 0)
         reason = failure_reason(exception, attempts=attempts)
         context = JobContext(message.message_id, product_id, None, request_id)
-        try:
-            with db.atomic():
-                if url is not None:
-                    record_image_failure(product_id, url, reason)
-                archive(DeadLetter(
-                    message_id=message.message_id, queue_name=message.queue_name,
-                    actor_name=message.actor_name, kwargs=kwargs, product_id=product_id,
-                    image_url=url, reason=reason, attempts=attempts, failed_at=None,
-                ))
-        finally:
-            release()
-        if product_id:
-            self._cache.invalidate(product_id)
+        with unit_of_work(self._cache) as work:
+            if url is not None:
+                record_image_failure(product_id, url, reason)
+            archive(DeadLetter(
+                message_id=message.message_id, queue_name=message.queue_name,
+                actor_name=message.actor_name, kwargs=kwargs, product_id=product_id,
+                image_url=url, reason=reason, attempts=attempts, failed_at=None,
+            ))
+            if product_id:
+                work.invalidate(product_id)
         if message.actor_name == PROCESS_IMAGE:
             self._metrics.image_failed()
         self._metrics.dead_lettered()

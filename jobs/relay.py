@@ -16,7 +16,7 @@ import time
 import dramatiq
 from dramatiq.middleware import Middleware
 
-from models.db import db, release
+from core.unit_of_work import unit_of_work
 from models.outbox import remove, take_batch
 
 logger = logging.getLogger(__name__)
@@ -30,20 +30,17 @@ BATCH_SIZE = 100
 
 def relay_once(broker: dramatiq.Broker, *, batch_size: int = BATCH_SIZE) -> int:
     """Publish one batch of outbox rows; returns how many were published."""
-    try:
-        with db.atomic():
-            rows = take_batch(batch_size)
-            for row in rows:
-                broker.enqueue(dramatiq.Message(
-                    queue_name=row.queue_name, actor_name=row.actor_name, args=(),
-                    kwargs=row.kwargs, options={}, message_id=row.message_id,
-                    message_timestamp=int(time.time() * 1000),
-                ))
-            if rows:
-                remove([row.id for row in rows])
-        return len(rows)
-    finally:
-        release()
+    with unit_of_work():
+        rows = take_batch(batch_size)
+        for row in rows:
+            broker.enqueue(dramatiq.Message(
+                queue_name=row.queue_name, actor_name=row.actor_name, args=(),
+                kwargs=row.kwargs, options={}, message_id=row.message_id,
+                message_timestamp=int(time.time() * 1000),
+            ))
+        if rows:
+            remove([row.id for row in rows])
+    return len(rows)
 
 
 def relay_forever(broker: dramatiq.Broker, stop: threading.Event) -> None:
