@@ -17,18 +17,16 @@ DRAIN_MAX_BYTES = 4 * MAX_BODY_BYTES
 #: The whole drain's deadline, which also bounds each read of it on gunicorn's socket.
 DRAIN_TIMEOUT_SECONDS = 5.0
 _DRAIN_CHUNK = 64 * 1024
+#: What decoding hostile bytes raises: bad syntax, invalid UTF-8 inside a string, and nesting
+#: deeper than the interpreter's recursion limit (msgspec stops there, so it is bounded).
+_UNDECODABLE = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 
 T = TypeVar("T")
 
 
 def read_body(req: falcon.Request, schema: type[T]) -> T:
     """Decode and validate the JSON body as ``schema``; raises the matching 4xx."""
-    media_type = (req.content_type or "").split(";", 1)[0].strip().lower()
-    if media_type != "application/json":
-        raise falcon.HTTPUnsupportedMediaType(
-            title="Unsupported Media Type",
-            description="The body must be JSON, sent as `Content-Type: application/json`.",
-        )
+    _require_json_media_type(req)
     if req.content_length is not None and req.content_length > MAX_BODY_BYTES:
         raise _too_large()
     stream = _body_stream(req)
@@ -45,8 +43,24 @@ def read_body(req: falcon.Request, schema: type[T]) -> T:
         raise falcon.HTTPUnprocessableEntity(
             title="Invalid field", description=str(error)
         ) from None
-    except msgspec.DecodeError as error:
+    except _UNDECODABLE as error:
         raise _malformed(error) from None
+
+
+def _require_json_media_type(req: falcon.Request) -> None:
+    """JSON in UTF-8 (RFC 8259): another ``charset`` would be read as something it is not."""
+    media_type, _, parameters = (req.content_type or "").partition(";")
+    charset = None
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    if media_type.strip().lower() != "application/json" or charset not in (None, "utf-8"):
+        raise falcon.HTTPUnsupportedMediaType(
+            title="Unsupported Media Type",
+            description="The body must be JSON in UTF-8, sent as"
+                        " `Content-Type: application/json`.",
+        )
 
 
 def _body_stream(req: falcon.Request) -> IO[bytes] | None:
@@ -67,13 +81,20 @@ def _body_stream(req: falcon.Request) -> IO[bytes] | None:
 def _require_json_syntax(raw: bytes) -> None:
     try:
         msgspec.json.decode(raw)
-    except msgspec.DecodeError as error:
+    except _UNDECODABLE as error:
         raise _malformed(error) from None
 
 
 def _malformed(error: Exception) -> falcon.HTTPBadRequest:
+    # msgspec's messages for these two name Python internals, not the client's mistake.
+    if isinstance(error, RecursionError):
+        reason = "it is nested too deeply"
+    elif isinstance(error, UnicodeDecodeError):
+        reason = f"it is not valid UTF-8 at byte {error.start}"
+    else:
+        reason = str(error)
     return falcon.HTTPBadRequest(
-        title="Malformed JSON", description=f"The body is not valid JSON: {error}"
+        title="Malformed JSON", description=f"The body is not valid JSON: {reason}"
     )
 
 
