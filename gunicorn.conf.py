@@ -19,6 +19,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from api import server_errors
+
+# Requests gunicorn refuses itself (414, 431, 400) get the API's JSON error shape too.
+server_errors.install()
+
 # Each worker process writes its Prometheus samples here and /metrics adds them up; it must
 # be set before the workers import prometheus_client, and emptied when the server starts.
 os.environ.setdefault(
