@@ -216,12 +216,20 @@ def test_readers_of_a_missing_product_do_not_wait_out_the_lock(client):
 
 
 def test_a_reader_that_missed_just_before_another_stored_does_not_load_again(client, monkeypatch):
-    # given the body was stored after this reader's GET missed (the GET is faked to miss)
-    ProductCache(client).read(1, Database({1: OLD}).loader(1))
-    monkeypatch.setattr(client, "get", lambda key: None)
+    # given a reader whose GET misses, and another reader that loads and stores the body (and
+    # releases its lock) right after that GET, before the first one takes the fill lock
+    cache = ProductCache(client)
+    real_get = cache._get  # the cache's GET on its own connection, not client.get
+
+    def get_then_another_reader_stores(key: str) -> bytes | None:
+        body = real_get(key)
+        assert ProductCache(client).read(1, Database({1: OLD}).loader(1)) == (OLD, False)
+        return body
+
+    monkeypatch.setattr(cache, "_get", get_then_another_reader_stores)
     db = Database({1: NEW})
     # when it goes on to take the fill lock
-    result = ProductCache(client).read(1, db.loader(1))
+    result = cache.read(1, db.loader(1))
     # then the lock step sees the stored body and serves it
     assert result == (OLD, True)
     assert db.loads == 0

@@ -101,13 +101,22 @@ def test_a_failing_redis_is_a_miss_that_loads_once(error):
 
 
 def test_a_redis_failure_after_the_miss_still_loads_once():
-    # GET answers (a miss), then Redis goes away before the fill lock is taken
+    # given a GET that answers (a miss) on the cache's own connection, then a Redis that has
+    # gone away by the time the fill lock is taken
     client = DownRedis()
-    client.get = lambda key: None
+    sent: list[tuple[object, ...]] = []
+    client.send_command = lambda *args: sent.append(args)
+    client.read_response = lambda: None
+    results: list[str] = []
     load = Loader()
-
-    assert ProductCache(client).read(1, load) == (BODY, False)
+    # when
+    body = ProductCache(client, on_result=results.append).read(1, load)
+    # then the GET reached the connection, the lock attempt failed, and the row was loaded once
+    assert sent == [("GET", product_key(1))]
+    assert client.calls == 1  # the failed lock attempt; no store, no release
+    assert body == (BODY, False)
     assert load.calls == 1
+    assert results == ["error"]
 
 
 def test_a_load_error_is_not_mistaken_for_a_cache_failure():
