@@ -23,3 +23,5 @@ def test_sigterm_to_a_worker_loses_no_job(api, account, images, worker_factory):
     worker_factory()
     assert wait_until_settled(api, busy["id"])["image_status"] == "done"
     assert wait_until_settled(api, waiting["id"])["image_status"] == "done"
+    # and the slow route was fetched once: the next worker did not redo the finished job
+    assert images.count("/hang/rocket.jpg") == 1
