@@ -1,7 +1,8 @@
-"""Broker wiring: the RabbitMQ broker and its middleware, built once per worker process.
+"""Broker wiring: the RabbitMQ broker and the worker's middleware, built once per process.
 
-The broker must exist before any actor is declared, so :mod:`jobs.worker` calls
-:func:`build_broker` first and only then :func:`jobs.actors.declare_actors`.
+The broker must exist before any actor is declared, so :mod:`jobs.runtime` calls
+:func:`build_broker` first and only then :func:`jobs.actors.declare_actors`. The standalone
+relay builds a broker with no middleware: it only publishes.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 
+from core.cache import ProductCache
 from core.settings import Settings
 from jobs.connections import DatabaseConnections
-from jobs.retries import DeadLetterHandler, DeadLetteringRetries
+from jobs.metrics import ImageMetrics
+from jobs.retries import DeadLetteringRetries
 
 #: AMQP connection options that keep a broker in alarm (memory or disk) from hanging us:
 #: heartbeats notice a dead peer, and blocked or silent connections time out.
@@ -59,23 +62,22 @@ class PrefetchPerThread(Middleware):
         worker.queue_prefetch = worker.worker_threads
 
 
-def build_broker(
-    settings: Settings, *, on_dead_letter: DeadLetterHandler,
-    extra_middleware: list[Middleware] | None = None,
-) -> RabbitmqBroker:
-    """The worker's broker, set as Dramatiq's global broker.
+def worker_middleware(
+    settings: Settings, *, cache: ProductCache, metrics: ImageMetrics
+) -> list[Middleware]:
+    """The standard stack of a worker process, dead-letter recording included.
 
     Parameters:
-      on_dead_letter: called with (message, exception) once a message has failed for good.
-      extra_middleware: appended after the standard stack (the outbox relay, metrics).
+      cache: the product cache, invalidated when a failure is recorded on a product.
+      metrics: counts failed images and dead letters.
     """
     retries = DeadLetteringRetries(
         max_retries=settings.image_max_retries,
         min_backoff=settings.image_retry_min_backoff_ms,
         max_backoff=min(settings.image_retry_max_backoff_ms, MAX_BACKOFF_CEILING_MS),
-        on_dead_letter=on_dead_letter,
+        cache=cache, metrics=metrics,
     )
-    middleware = [
+    return [
         DatabaseConnections(),
         AgeLimit(),
         TimeLimit(time_limit=JOB_TIME_LIMIT_MS),
@@ -85,8 +87,15 @@ def build_broker(
         retries,
         CurrentMessage(),
         PrefetchPerThread(),
-        *(extra_middleware or []),
     ]
+
+
+def build_broker(settings: Settings, *, middleware: list[Middleware]) -> RabbitmqBroker:
+    """The process's broker on ``settings.broker_url``, set as Dramatiq's global broker.
+
+    Parameters:
+      middleware: :func:`worker_middleware` and more for a worker; none for a publisher.
+    """
     broker = RabbitmqBroker(
         url=amqp_url(settings.broker_url), confirm_delivery=True, middleware=middleware
     )

@@ -1,4 +1,5 @@
-"""The operators' dead-letter tool, working from the durable archive in PostgreSQL.
+"""Dead letters: recording a message that failed for good, and the operators' tool that
+works from the durable archive in PostgreSQL.
 
     python -m jobs.deadletters list
     python -m jobs.deadletters replay --all | MESSAGE_ID...
@@ -15,15 +16,64 @@ import argparse
 import sys
 import uuid
 
+import dramatiq
+
 from core.cache import ProductCache, cache_from_settings
 from core.logs import configure_logging
 from core.settings import Settings, load_or_exit
 from core.unit_of_work import unit_of_work
+from jobs.errors import ImageJobError, PermanentError
+from jobs.events import JobContext, logger
+from jobs.metrics import ImageMetrics
 from models.db import bind
-from models.dead_letters import DeadLetter, list_all, take
-from models.jobs import PROCESS_IMAGE
+from models.dead_letters import DeadLetter, archive, list_all, take
+from models.jobs import PROCESS_IMAGE, ImageJob, payload_of
 from models.outbox import add_job
-from models.products import clear_image_failure
+from models.products import clear_image_failure, record_image_failure
+
+
+def record_dead_letter(message: dramatiq.Message, exception: BaseException | None, *,
+                       cache: ProductCache, metrics: ImageMetrics) -> None:
+    """Record a message that failed for good: on the product, and in the archive.
+
+    Parameters:
+      exception: the last attempt's error; it decides the reason shown to clients.
+      cache: the product cache, invalidated once the failure is committed.
+      metrics: counts the failed image and the dead letter.
+    """
+    kwargs = dict(message.kwargs)
+    payload = payload_of(message.actor_name, kwargs)
+    product_id = payload.product_id if payload else None
+    url = payload.url if isinstance(payload, ImageJob) else None
+    request_id = payload.request_id if isinstance(payload, ImageJob) else None
+    permanent = isinstance(exception, PermanentError)
+    attempts = message.options.get("retries", 0) + (1 if permanent else 0)
+    reason = failure_reason(exception, attempts=attempts)
+    context = JobContext(message.message_id, product_id, None, request_id)
+    with unit_of_work(cache) as work:
+        if url is not None:
+            record_image_failure(product_id, url, reason)
+        archive(DeadLetter(
+            message_id=message.message_id, queue_name=message.queue_name,
+            actor_name=message.actor_name, kwargs=kwargs, product_id=product_id,
+            image_url=url, reason=reason, attempts=attempts, failed_at=None,
+        ))
+        if product_id:
+            work.invalidate(product_id)
+    if message.actor_name == PROCESS_IMAGE:
+        metrics.image_failed()
+    metrics.dead_lettered()
+    logger.warning("failed", extra=context.fields("failed", reason=reason, attempts=attempts))
+    logger.warning("dead_lettered", extra=context.fields("dead_lettered", reason=reason))
+
+
+def failure_reason(exception: BaseException | None, *, attempts: int) -> str:
+    """The short reason shown to clients in ``image_errors`` (no internals, no secrets)."""
+    if isinstance(exception, PermanentError):
+        return str(exception)
+    if isinstance(exception, ImageJobError):
+        return f"{exception} (gave up after {attempts} attempts)"
+    return f"internal error (gave up after {attempts} attempts)"
 
 
 def replay(message_ids: list[str] | None, cache: ProductCache) -> list[DeadLetter]:

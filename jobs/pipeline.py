@@ -7,41 +7,20 @@ The actors in :mod:`jobs.actors` are envelopes around these functions; each step
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-
-import dramatiq
 
 from core.cache import ProductCache
 from core.unit_of_work import unit_of_work
 from jobs.compress import CompressOptions, compress_image
-from jobs.errors import ImageJobError, PermanentError
+from jobs.events import JobContext, logger
 from jobs.fetch import FetchLimits, fetch_image
 from jobs.metrics import ImageMetrics
 from jobs.storage import ImageStore
 from models.db import release
-from models.dead_letters import DeadLetter, archive
-from models.jobs import PROCESS_IMAGE, ImageJob, ProductImagesJob, payload_of
-from models.products import copy_in_use, get_product, record_image_failure, write_copy
-
-logger = logging.getLogger("jobs.events")
-
-
-@dataclass(frozen=True)
-class JobContext:
-    """What the log lines of one job carry (SPEC section 5)."""
-
-    message_id: str | None
-    product_id: int
-    image_index: int | None
-    request_id: str | None
-
-    def fields(self, event: str, **extra: object) -> dict:
-        return {"event": event, "message_id": self.message_id, "product_id": self.product_id,
-                "image_index": self.image_index, "request_id": self.request_id, **extra}
+from models.jobs import ImageJob, ProductImagesJob
+from models.products import copy_in_use, get_product, write_copy
 
 
 @contextmanager
@@ -62,7 +41,7 @@ class ImagePipeline:
       options: compression options (IMAGE_MAX_PIXELS, IMAGE_MAX_DIMENSION, IMAGE_FORMAT...).
       store: the bucket of copies.
       cache: the product cache, invalidated after every write, exactly as the API does.
-      metrics: counts what happened to each image.
+      metrics: counts the images processed.
     """
 
     def __init__(self, *, limits: FetchLimits, options: CompressOptions, store: ImageStore,
@@ -123,40 +102,3 @@ class ImagePipeline:
         context = JobContext(None, product_id, None, None)
         with _timed(context, "deleted_copies") as fields:
             fields["objects"] = self._store.remove_product(product_id)
-
-    def record_dead_letter(self, message: dramatiq.Message,
-                           exception: BaseException | None) -> None:
-        """Record a message that failed for good: on the product, and in the archive."""
-        kwargs = dict(message.kwargs)
-        payload = payload_of(message.actor_name, kwargs)
-        product_id = payload.product_id if payload else None
-        url = payload.url if isinstance(payload, ImageJob) else None
-        request_id = payload.request_id if isinstance(payload, ImageJob) else None
-        permanent = isinstance(exception, PermanentError)
-        attempts = message.options.get("retries", 0) + (1 if permanent else 0)
-        reason = failure_reason(exception, attempts=attempts)
-        context = JobContext(message.message_id, product_id, None, request_id)
-        with unit_of_work(self._cache) as work:
-            if url is not None:
-                record_image_failure(product_id, url, reason)
-            archive(DeadLetter(
-                message_id=message.message_id, queue_name=message.queue_name,
-                actor_name=message.actor_name, kwargs=kwargs, product_id=product_id,
-                image_url=url, reason=reason, attempts=attempts, failed_at=None,
-            ))
-            if product_id:
-                work.invalidate(product_id)
-        if message.actor_name == PROCESS_IMAGE:
-            self._metrics.image_failed()
-        self._metrics.dead_lettered()
-        logger.warning("failed", extra=context.fields("failed", reason=reason, attempts=attempts))
-        logger.warning("dead_lettered", extra=context.fields("dead_lettered", reason=reason))
-
-
-def failure_reason(exception: BaseException | None, *, attempts: int) -> str:
-    """The short reason shown to clients in ``image_errors`` (no internals, no secrets)."""
-    if isinstance(exception, PermanentError):
-        return str(exception)
-    if isinstance(exception, ImageJobError):
-        return f"{exception} (gave up after {attempts} attempts)"
-    return f"internal error (gave up after {attempts} attempts)"

@@ -16,7 +16,11 @@ import time
 import dramatiq
 from dramatiq.middleware import Middleware
 
+from core.logs import configure_logging
+from core.settings import Settings, load_or_exit
 from core.unit_of_work import unit_of_work
+from jobs.broker import build_broker
+from models.db import bind
 from models.outbox import remove, take_batch
 
 logger = logging.getLogger(__name__)
@@ -84,16 +88,17 @@ class OutboxRelay(Middleware):
             self._thread.join(timeout=10)
 
 
-def main() -> None:
-    # Importing jobs.worker builds the worker's runtime; the standalone relay needs only the
-    # broker, so it builds its own without the in-worker relay thread.
-    from jobs.runtime import build_runtime
-
-    runtime = build_runtime(relay_in_worker=False)
+def main(settings: Settings | None = None) -> None:
+    """The standalone relay: the database and a broker that only publishes, nothing else."""
+    if settings is None:
+        settings = load_or_exit()
+    configure_logging(settings.log_level)
+    bind(settings.database_url, max_connections=2)
+    broker = build_broker(settings, middleware=[])
     stop = threading.Event()
     logger.info("outbox relay started")
     try:
-        relay_forever(runtime.broker, stop)
+        relay_forever(broker, stop)
     except KeyboardInterrupt:
         stop.set()
 

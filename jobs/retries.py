@@ -1,35 +1,38 @@
-"""Dramatiq's Retries, plus two things it does not do: hand every message that fails for
-good to a dead-letter handler, and never lose a message whose retry cannot be re-enqueued."""
+"""Dramatiq's Retries, plus two things it does not do: record every message that fails for
+good as a dead letter, and never lose a message whose retry cannot be re-enqueued."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 import dramatiq
 from dramatiq.middleware import Retries
 
+from core.cache import ProductCache
+from jobs.deadletters import record_dead_letter
+from jobs.metrics import ImageMetrics
 from models.jobs import ImageJob, payload_of
 
 logger = logging.getLogger(__name__)
 
-DeadLetterHandler = Callable[[dramatiq.Message, BaseException | None], None]
-
 
 class DeadLetteringRetries(Retries):
     """Retries with exponential backoff; permanent errors (the actor's ``throws``) and
-    exhausted retries go to ``on_dead_letter`` before RabbitMQ dead-letters the message.
+    exhausted retries are recorded (:func:`jobs.deadletters.record_dead_letter`) inside the
+    worker thread, before RabbitMQ dead-letters the message to ``<queue>.XQ``; when recording
+    fails, the message is enqueued again after ``min_backoff``.
 
     Parameters:
-      on_dead_letter: called with the message and its last exception, inside the worker
-        thread, before the message is rejected to ``<queue>.XQ``. It records the failure
-        durably; if it raises, the message is enqueued again after ``min_backoff``.
+      cache: the product cache, invalidated once a failure is recorded on a product.
+      metrics: counts failed images and dead letters.
       The other parameters are those of :class:`dramatiq.middleware.Retries` (milliseconds).
     """
 
-    def __init__(self, *, on_dead_letter: DeadLetterHandler, **options: object) -> None:
+    def __init__(self, *, cache: ProductCache, metrics: ImageMetrics,
+                 **options: object) -> None:
         super().__init__(**options)
-        self._on_dead_letter = on_dead_letter
+        self._cache = cache
+        self._metrics = metrics
 
     def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message, *,
                               result: object = None,
@@ -58,7 +61,8 @@ class DeadLetteringRetries(Retries):
             )
         if message.failed:
             try:
-                self._on_dead_letter(message, exception)
+                record_dead_letter(message, exception, cache=self._cache,
+                                   metrics=self._metrics)
             except Exception:  # noqa: BLE001 - the database is likely down
                 logger.exception(
                     "could not record dead letter %r; running it again later",

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import dramatiq
 from dramatiq.middleware.prometheus import Prometheus
 
-from core.cache import cache_from_settings
+from core.cache import ProductCache, cache_from_settings
 from core.logs import configure_logging
 from core.settings import Settings, load_or_exit
 from jobs.actors import Actors, declare_actors
-from jobs.broker import build_broker
+from jobs.broker import build_broker, worker_middleware
 from jobs.compress import CompressOptions
 from jobs.errors import StorageUnavailable
 from jobs.fetch import FetchLimits
@@ -36,7 +36,8 @@ class Runtime:
     actors: Actors
 
 
-def build_pipeline(settings: Settings, metrics: ImageMetrics) -> ImagePipeline:
+def build_pipeline(settings: Settings, *, cache: ProductCache,
+                   metrics: ImageMetrics) -> ImagePipeline:
     limits = FetchLimits(
         max_bytes=settings.image_max_bytes,
         connect_timeout=settings.image_fetch_connect_timeout,
@@ -53,8 +54,8 @@ def build_pipeline(settings: Settings, metrics: ImageMetrics) -> ImagePipeline:
     except StorageUnavailable as error:
         # Jobs retry until the store answers; refusing to start would not help.
         logger.warning("object store unavailable at start: %s", error)
-    return ImagePipeline(limits=limits, options=options, store=store,
-                         cache=cache_from_settings(settings), metrics=metrics)
+    return ImagePipeline(limits=limits, options=options, store=store, cache=cache,
+                         metrics=metrics)
 
 
 def build_runtime(settings: Settings | None = None, *, relay_in_worker: bool = True) -> Runtime:
@@ -63,13 +64,14 @@ def build_runtime(settings: Settings | None = None, *, relay_in_worker: bool = T
     configure_logging(settings.log_level)
     bind(settings.database_url)
     metrics = ImageMetrics()
-    pipeline = build_pipeline(settings, metrics)
+    cache = cache_from_settings(settings)
+    pipeline = build_pipeline(settings, cache=cache, metrics=metrics)
     # ImageMetrics stands before Prometheus: "after" hooks run in reverse order, and its
     # counters need the multiprocess directory that Prometheus sets up at process boot.
-    middleware: list = [metrics, Prometheus()]
+    middleware = [*worker_middleware(settings, cache=cache, metrics=metrics), metrics,
+                  Prometheus()]
     if relay_in_worker:
         middleware.append(OutboxRelay())
-    broker = build_broker(settings, on_dead_letter=pipeline.record_dead_letter,
-                          extra_middleware=middleware)
+    broker = build_broker(settings, middleware=middleware)
     return Runtime(settings, broker, pipeline, declare_actors(broker, pipeline))
 

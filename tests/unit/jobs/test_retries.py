@@ -1,4 +1,7 @@
-"""DeadLetteringRetries with a stand-in broker (no RabbitMQ needed for these rules)."""
+"""DeadLetteringRetries with a stand-in broker (no RabbitMQ needed for these rules).
+
+The recording itself (PostgreSQL) is replaced by a list: these tests are about when it runs.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ import pytest
 from dramatiq.broker import MessageProxy
 from dramatiq.brokers.stub import StubBroker
 
+import jobs.retries
 from jobs.errors import PermanentFetchError, TransientFetchError
+from jobs.metrics import ImageMetrics
 from jobs.retries import DeadLetteringRetries
 
 
@@ -16,14 +21,25 @@ class FailingEnqueueBroker(StubBroker):
         raise dramatiq.errors.ConnectionClosed(OSError("broker gone"))
 
 
+CACHE = object()
+METRICS = ImageMetrics()
+
+
 @pytest.fixture
-def setup():
+def setup(monkeypatch):
+    recorded = []
+
+    def record(message, error, *, cache, metrics):
+        assert (cache, metrics) == (CACHE, METRICS)
+        recorded.append((message.message_id, error))
+
+    monkeypatch.setattr(jobs.retries, "record_dead_letter", record)
+
     def make(broker_class=StubBroker, max_retries=3):
         broker = broker_class()
-        recorded = []
         retries = DeadLetteringRetries(
             max_retries=max_retries, min_backoff=10, max_backoff=100,
-            on_dead_letter=lambda message, error: recorded.append((message.message_id, error)),
+            cache=CACHE, metrics=METRICS,
         )
         broker.add_middleware(retries)
 
