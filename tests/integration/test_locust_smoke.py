@@ -27,6 +27,7 @@ from loadtests.scenarios import (
     UNCACHED_READ,
 )
 from loadtests.seed import seed
+from tests.support.environment import settings_env
 from tests.support.processes import REPO, ApiServer
 
 RUN_TIME = "3s"
@@ -48,8 +49,7 @@ UNREACHABLE_HOST = "http://127.0.0.1:9"
 @pytest.fixture
 def api(base_settings, clean_database, tmp_path):
     server = ApiServer(
-        {"DATABASE_URL": base_settings.database_url, "REDIS_URL": base_settings.redis_url,
-         "API_KEY_SECRET": base_settings.api_key_secret},
+        settings_env(base_settings),
         log_path=tmp_path / "api.log",
     )
     yield server

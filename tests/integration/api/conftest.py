@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 from falcon import testing
 
 from api.app import create_app
-
-
-@dataclass
-class Account:
-    id: int
-    api_key: str
-    email: str
-
-    @property
-    def auth(self) -> dict:
-        return {"Authorization": f"Bearer {self.api_key}"}
+from tests.support.accounts import Account
 
 
 @pytest.fixture

@@ -7,14 +7,13 @@ import socket
 
 import pytest
 
+from tests.support.environment import settings_env
 from tests.support.processes import ApiServer
 
 
 @pytest.fixture(scope="module")
 def server(base_settings, bound_database, tmp_path_factory):
-    api = ApiServer({"DATABASE_URL": base_settings.database_url,
-                     "REDIS_URL": base_settings.redis_url,
-                     "API_KEY_SECRET": base_settings.api_key_secret},
+    api = ApiServer(settings_env(base_settings),
                     log_path=tmp_path_factory.mktemp("api") / "api.log")
     yield api
     api.stop()

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.environment import settings_env
 from tests.support.processes import ApiServer
-
-
-def api_env(settings, **overrides) -> dict[str, str]:
-    return {"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
-            "API_KEY_SECRET": settings.api_key_secret, **overrides}
 
 
 @pytest.fixture
@@ -17,7 +13,7 @@ def servers(base_settings, clean_database, tmp_path):
     started: list[ApiServer] = []
 
     def start(**options) -> ApiServer:
-        env = api_env(base_settings, **options.pop("env", {}))
+        env = settings_env(base_settings, **options.pop("env", {}))
         server = ApiServer(env, log_path=tmp_path / f"api-{len(started)}.log", **options)
         started.append(server)
         return server

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from tests.integration.cache.test_product_reads import sign_up_and_create
+from tests.support.accounts import sign_up_and_create
 
 
 def sample(text: str, name: str, **labels: str) -> float:

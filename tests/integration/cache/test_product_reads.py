@@ -16,17 +16,9 @@ from falcon import testing
 from api.app import create_app
 from core.cache import ProductCache, redis_client
 from tests.conftest import TEST_REDIS_URL
+from tests.support.accounts import sign_up_and_create
 from tests.support.database import scalar
 from tests.support.processes import free_port, wait_for
-
-
-def sign_up_and_create(base_url: str, **fields) -> tuple[dict, dict]:
-    user = requests.post(base_url + "/users", timeout=10,
-                         json={"name": "Ada", "email": f"ada{free_port()}@example.com"}).json()
-    auth = {"Authorization": f"Bearer {user['api_key']}"}
-    body = {"product_name": "Lamp", "product_price": "9.99", **fields}
-    product = requests.post(base_url + "/products", json=body, headers=auth, timeout=10).json()
-    return product, auth
 
 
 def test_miss_then_hit_with_identical_bodies_and_patch_visible(base_settings, clean_database):

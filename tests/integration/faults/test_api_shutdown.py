@@ -8,8 +8,9 @@ import threading
 import psycopg2
 import requests
 
-from tests.integration.cache.test_product_reads import sign_up_and_create
+from tests.support.accounts import sign_up_and_create
 from tests.support.database import scalar
+from tests.support.environment import settings_env
 from tests.support.processes import ApiServer, wait_for
 
 
@@ -20,10 +21,7 @@ def waiting_on_a_lock(database_url: str) -> bool:
 
 
 def test_sigterm_to_the_api_finishes_in_flight_requests(base_settings, clean_database, tmp_path):
-    server = ApiServer({"DATABASE_URL": base_settings.database_url,
-                        "REDIS_URL": base_settings.redis_url,
-                        "API_KEY_SECRET": base_settings.api_key_secret},
-                       log_path=tmp_path / "api.log")
+    server = ApiServer(settings_env(base_settings), log_path=tmp_path / "api.log")
     try:
         product, auth = sign_up_and_create(server.url)
         # given: a PATCH held up by a row lock the test owns

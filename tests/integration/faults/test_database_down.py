@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from models.db import CONNECT_TIMEOUT_SECONDS
+from tests.support.environment import settings_env
 from tests.support.processes import ApiServer, wait_for
 from tests.support.tcp_proxy import TcpProxy
 
@@ -21,8 +22,8 @@ def proxied_api(base_settings, clean_database, tmp_path):
     url = urlunsplit(server._replace(netloc=server.netloc.replace(
         f"{server.hostname}:{server.port}" if server.port else server.hostname,
         f"127.0.0.1:{proxy.port}")))
-    server = ApiServer({"DATABASE_URL": url, "API_KEY_SECRET": "test-secret",
-                        "CACHE_ENABLED": "false"}, log_path=tmp_path / "api.log")
+    server = ApiServer(settings_env(base_settings.replace(database_url=url, cache_enabled=False)),
+                       log_path=tmp_path / "api.log")
     yield server, proxy
     server.stop()
     proxy.close()

@@ -4,9 +4,6 @@ stores copies in a real S3 endpoint."""
 
 from __future__ import annotations
 
-import io
-import subprocess
-
 import pika
 import pytest
 import redis
@@ -15,19 +12,12 @@ from minio import Minio
 
 from api.app import create_app
 from tests.conftest import require_service
-from tests.integration.api.conftest import Account
+from tests.support.accounts import Account
+from tests.support.environment import settings_env
 from tests.support.image_server import ImageServer
-from tests.support.processes import free_port, wait_for
+from tests.support.pipeline import BUCKET, QUEUES, VHOST, rabbitmqctl
+from tests.support.processes import free_port
 from tests.support.services import S3Server, Worker
-
-VHOST = "product_catalog_test"
-BUCKET = "test-images"
-QUEUES = ("images", "images.DQ", "images.XQ")
-
-
-def rabbitmqctl(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True,
-                          timeout=60)
 
 
 @pytest.fixture(scope="session")
@@ -73,27 +63,6 @@ def pipeline_settings(base_settings, broker_url, s3_server):
     )
 
 
-def worker_env(settings) -> dict[str, str]:
-    return {
-        "DATABASE_URL": settings.database_url,
-        "BROKER_URL": settings.broker_url,
-        "REDIS_URL": settings.redis_url,
-        "S3_ENDPOINT": settings.s3_endpoint,
-        "AWS_S3_BUCKET": settings.s3_bucket,
-        # The real S3 server checks the keys: a developer's .env must not change them.
-        "AWS_ACCESS_KEY_ID": settings.s3_access_key,
-        "AWS_SECRET_ACCESS_KEY": settings.s3_secret_key,
-        "S3_PUBLIC_URL": settings.s3_public_url,
-        "IMAGE_FETCH_ALLOW_PRIVATE": "true",
-        "IMAGE_MAX_RETRIES": str(settings.image_max_retries),
-        "IMAGE_RETRY_MIN_BACKOFF_MS": str(settings.image_retry_min_backoff_ms),
-        "IMAGE_RETRY_MAX_BACKOFF_MS": str(settings.image_retry_max_backoff_ms),
-        "IMAGE_FETCH_TOTAL_TIMEOUT": str(settings.image_fetch_total_timeout),
-        "IMAGE_MAX_BYTES": str(settings.image_max_bytes),
-        "API_KEY_SECRET": settings.api_key_secret,
-    }
-
-
 @pytest.fixture(scope="module")
 def worker_factory(pipeline_settings, tmp_path_factory):
     started: list[Worker] = []
@@ -104,7 +73,7 @@ def worker_factory(pipeline_settings, tmp_path_factory):
         metrics_port = free_port()
         metrics_dir = directory / f"metrics-{len(started)}"
         metrics_dir.mkdir()
-        env = {**worker_env(pipeline_settings), "dramatiq_prom_port": str(metrics_port),
+        env = {**settings_env(pipeline_settings), "dramatiq_prom_port": str(metrics_port),
                "dramatiq_prom_host": "127.0.0.1", "dramatiq_prom_db": str(metrics_dir)}
         worker = Worker(env, log_path=directory / f"worker-{len(started)}.log", **options)
         worker.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
@@ -153,30 +122,3 @@ def images():
 def s3(s3_server) -> Minio:
     return Minio(s3_server.endpoint, access_key=s3_server.access_key,
                  secret_key=s3_server.secret_key, secure=False)
-
-
-def create(api, account: Account, urls: list[str]) -> dict:
-    result = api.simulate_post("/products", headers=account.auth, json={
-        "product_name": "Photo set", "product_price": "10.00", "product_images": urls})
-    assert result.status_code == 201, result.text
-    return result.json
-
-
-def wait_until_settled(api, product_id: int, *, timeout: float = 60) -> dict:
-    """Poll the product until no image is pending."""
-    def settled():
-        product = api.simulate_get(f"/products/{product_id}").json
-        return product if product["image_status"] != "pending" else None
-    return wait_for(settled, timeout=timeout, interval=0.1,
-                    message=f"product {product_id} to leave 'pending'")
-
-
-def object_keys(s3: Minio, product_id: int) -> list[str]:
-    return [item.object_name for item in s3.list_objects(BUCKET, prefix=f"products/{product_id}/",
-                                                         recursive=True)]
-
-
-def jpeg_bytes(image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=90)
-    return buffer.getvalue()

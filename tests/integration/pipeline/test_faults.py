@@ -7,16 +7,10 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import REPO
-from tests.integration.pipeline.conftest import (
-    create,
-    object_keys,
-    rabbitmqctl,
-    wait_until_settled,
-    worker_env,
-)
+from tests.support.environment import settings_env
 from tests.support.photos import PHOTOS
-from tests.support.processes import wait_for
+from tests.support.pipeline import create, object_keys, rabbitmqctl, wait_until_settled
+from tests.support.processes import REPO, wait_for
 
 
 def test_worker_killed_mid_download_leaves_the_job_to_be_redone(
@@ -61,7 +55,7 @@ def test_product_created_while_rabbitmq_is_stopped_is_processed_when_it_returns(
 def run_deadletters(settings, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "jobs.deadletters", *args], cwd=REPO, capture_output=True,
-        text=True, timeout=60, env={**os.environ, **worker_env(settings)},
+        text=True, timeout=60, env={**os.environ, **settings_env(settings)},
     )
 
 

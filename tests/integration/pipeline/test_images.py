@@ -8,13 +8,13 @@ import pytest
 import requests
 from PIL import Image
 
-from tests.integration.pipeline.conftest import (
+from tests.support.photos import PHOTOS
+from tests.support.pipeline import (
     create,
     jpeg_bytes,
     object_keys,
     wait_until_settled,
 )
-from tests.support.photos import PHOTOS
 from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.usefixtures("worker")

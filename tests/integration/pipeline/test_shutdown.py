@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import signal
 
-from tests.integration.pipeline.conftest import create, wait_until_settled
 from tests.support.photos import PHOTOS
+from tests.support.pipeline import create, wait_until_settled
 
 
 def test_sigterm_to_a_worker_loses_no_job(api, account, images, worker_factory):

@@ -1,0 +1,44 @@
+"""The environment a child process (gunicorn, a Dramatiq worker) needs to run with given
+settings: the one place that maps Settings fields to the variable names from_env reads."""
+
+from __future__ import annotations
+
+from core.settings import Settings
+
+# Every field but ``port``: whoever starts a server picks its port.
+_NAMES = {
+    "database_url": "DATABASE_URL",
+    "broker_url": "BROKER_URL",
+    "redis_url": "REDIS_URL",
+    "s3_endpoint": "S3_ENDPOINT",
+    "s3_secure": "S3_SECURE",
+    "s3_bucket": "AWS_S3_BUCKET",
+    "s3_access_key": "AWS_ACCESS_KEY_ID",
+    "s3_secret_key": "AWS_SECRET_ACCESS_KEY",
+    "s3_public_url": "S3_PUBLIC_URL",
+    "cache_enabled": "CACHE_ENABLED",
+    "cache_ttl_seconds": "CACHE_TTL_SECONDS",
+    "image_max_bytes": "IMAGE_MAX_BYTES",
+    "image_max_pixels": "IMAGE_MAX_PIXELS",
+    "image_max_dimension": "IMAGE_MAX_DIMENSION",
+    "image_format": "IMAGE_FORMAT",
+    "image_quality": "IMAGE_QUALITY",
+    "image_max_retries": "IMAGE_MAX_RETRIES",
+    "image_retry_min_backoff_ms": "IMAGE_RETRY_MIN_BACKOFF_MS",
+    "image_retry_max_backoff_ms": "IMAGE_RETRY_MAX_BACKOFF_MS",
+    "image_fetch_connect_timeout": "IMAGE_FETCH_CONNECT_TIMEOUT",
+    "image_fetch_total_timeout": "IMAGE_FETCH_TOTAL_TIMEOUT",
+    "image_fetch_allow_private": "IMAGE_FETCH_ALLOW_PRIVATE",
+    "api_key_secret": "API_KEY_SECRET",
+    "log_level": "LOG_LEVEL",
+}
+
+
+def settings_env(settings: Settings, **overrides: str) -> dict[str, str]:
+    """Every setting as its environment variable, so that a developer's .env (which the child
+    reads under its environment) cannot change any of them; ``overrides`` win."""
+    env = {}
+    for field, name in _NAMES.items():
+        value = getattr(settings, field)
+        env[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return {**env, **overrides}

@@ -1,0 +1,26 @@
+"""tests/support/environment.py: what a child process reads back is the settings it was given."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from core.settings import Settings, from_env
+from tests.support.environment import settings_env
+from tests.support.settings_names import known_names
+
+
+def test_every_setting_survives_the_trip_through_the_environment():
+    changed = Settings(
+        database_url="postgresql://u@db:1/d", broker_url="amqp://b:2/v", redis_url="redis://r:3/4",
+        s3_endpoint="s3:5", s3_secure=True, s3_bucket="b", s3_access_key="k", s3_secret_key="s",
+        s3_public_url="https://cdn/b", cache_enabled=False, cache_ttl_seconds=7,
+        image_max_bytes=8, image_max_pixels=9, image_max_dimension=10, image_format="webp",
+        image_quality=11, image_max_retries=0, image_retry_min_backoff_ms=12,
+        image_retry_max_backoff_ms=13, image_fetch_connect_timeout=1.5,
+        image_fetch_total_timeout=2.5, image_fetch_allow_private=True, api_key_secret="x" * 40,
+        log_level="DEBUG")
+    assert {f.name for f in dataclasses.fields(Settings) if getattr(changed, f.name)
+            == getattr(Settings(), f.name)} == {"port"}  # every other field is off its default
+
+    assert from_env(settings_env(changed)) == changed
+    assert set(settings_env(changed)) <= known_names()
