@@ -1,28 +1,14 @@
-"""API keys: made with ``secrets``, shown once, stored as HMAC-SHA256 under a server secret.
+"""Authentication: the user behind a request's ``Authorization: Bearer`` API key.
 
-A keyed hash of a 256-bit random key needs no slow KDF (nothing to brute-force) and keeps the
-lookup to one indexed equality query; the database comparison never sees the key itself.
+Keys are minted and hashed in :mod:`core.api_keys`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-
 import falcon
 
+from core.api_keys import hash_api_key
 from models.users import user_id_for_key_hash
-
-KEY_PREFIX = "pcat_"
-
-
-def new_api_key() -> str:
-    return KEY_PREFIX + secrets.token_urlsafe(32)
-
-
-def hash_api_key(api_key: str, secret: str) -> bytes:
-    return hmac.new(secret.encode(), api_key.encode(), hashlib.sha256).digest()
 
 
 def bearer_token(req: falcon.Request) -> str | None:

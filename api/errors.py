@@ -9,6 +9,10 @@ import orjson
 import peewee
 from playhouse.pool import MaxConnectionsExceeded
 
+from api.params import not_found
+from models.products import NotOwner, ProductNotFound
+from models.users import EmailTaken
+
 logger = logging.getLogger(__name__)
 
 
@@ -46,6 +50,23 @@ def unexpected_error(req: falcon.Request, resp: falcon.Response, error: Exceptio
     )
 
 
+def product_not_found(req: falcon.Request, resp: falcon.Response, error: ProductNotFound,
+                      params: dict) -> None:
+    raise not_found("product")
+
+
+def not_owner(req: falcon.Request, resp: falcon.Response, error: NotOwner,
+              params: dict) -> None:
+    raise falcon.HTTPForbidden(
+        title="Forbidden", description="The API key's user does not own this product."
+    )
+
+
+def email_taken(req: falcon.Request, resp: falcon.Response, error: EmailTaken,
+                params: dict) -> None:
+    raise falcon.HTTPConflict(title="Conflict", description="`email` is already registered.")
+
+
 def install(app: falcon.App) -> None:
     """Register the handlers; Falcon picks the most specific class for each error."""
     app.set_error_serializer(serialize_error)
@@ -54,4 +75,8 @@ def install(app: falcon.App) -> None:
         (peewee.OperationalError, peewee.InterfaceError, MaxConnectionsExceeded),
         database_unavailable,
     )
+    # Domain errors, each mapped to HTTP here and nowhere else.
+    app.add_error_handler(ProductNotFound, product_not_found)
+    app.add_error_handler(NotOwner, not_owner)
+    app.add_error_handler(EmailTaken, email_taken)
 

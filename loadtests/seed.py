@@ -32,7 +32,7 @@ from typing import TextIO
 import psycopg2
 from psycopg2 import errors
 
-from api.auth import hash_api_key, new_api_key
+from core.api_keys import hash_api_key, new_api_key
 from loadtests.vocabulary import product_name
 from models.db import connect_arguments
 

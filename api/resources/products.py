@@ -20,15 +20,9 @@ from api.params import (
 )
 from api.representation import dumps, product_document, render_product
 from api.schemas import ProductCreate, ProductPatch
-from models.products import PAGE_SIZE_MAX, NotOwner, ProductNotFound
+from models.products import PAGE_SIZE_MAX
 
 DEFAULT_PAGE_SIZE = 20
-
-
-def _forbidden() -> falcon.HTTPForbidden:
-    return falcon.HTTPForbidden(
-        title="Forbidden", description="The API key's user does not own this product."
-    )
 
 
 class Products:
@@ -96,21 +90,11 @@ class Products:
         user_id = self._authenticator.require(req)
         product_id_value = path_id(product_id, "product")
         changes = read_body(req, ProductPatch).changes()
-        try:
-            product = self._catalog.update(product_id_value, user_id, changes,
-                                           request_id=req.context.request_id)
-        except ProductNotFound:
-            raise not_found("product") from None
-        except NotOwner:
-            raise _forbidden() from None
+        product = self._catalog.update(product_id_value, user_id, changes,
+                                       request_id=req.context.request_id)
         resp.data = render_product(product)
 
     def on_delete_item(self, req: falcon.Request, resp: falcon.Response, product_id: str) -> None:
         user_id = self._authenticator.require(req)
-        try:
-            self._catalog.delete(path_id(product_id, "product"), user_id)
-        except ProductNotFound:
-            raise not_found("product") from None
-        except NotOwner:
-            raise _forbidden() from None
+        self._catalog.delete(path_id(product_id, "product"), user_id)
         resp.status = falcon.HTTP_204

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import falcon
 
-from api.auth import Authenticator, hash_api_key, new_api_key
+from api.auth import Authenticator
 from api.bodies import read_body
 from api.params import not_found, path_id
 from api.representation import dumps, user_document
 from api.schemas import UserCreate
-from models.users import EmailTaken, create_user, get_user
+from core.api_keys import hash_api_key, new_api_key
+from models.users import create_user, get_user
 
 
 class Users:
@@ -20,12 +21,7 @@ class Users:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = read_body(req, UserCreate)
         api_key = new_api_key()
-        try:
-            user = create_user(body.name, body.email, hash_api_key(api_key, self._secret))
-        except EmailTaken:
-            raise falcon.HTTPConflict(
-                title="Conflict", description="`email` is already registered."
-            ) from None
+        user = create_user(body.name, body.email, hash_api_key(api_key, self._secret))
         resp.status = falcon.HTTP_201
         resp.location = f"/users/{user.id}"
         resp.data = dumps({**user_document(user, with_email=True), "api_key": api_key})

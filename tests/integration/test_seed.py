@@ -8,7 +8,7 @@ from decimal import Decimal
 import psycopg2
 import pytest
 
-from api.auth import hash_api_key
+from core.api_keys import hash_api_key
 from loadtests.seed import main, seed, seed_email
 from loadtests.vocabulary import MATERIALS, NOUNS, QUALIFIERS
 
