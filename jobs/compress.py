@@ -1,7 +1,8 @@
 """Turn a downloaded product image into the compressed copy that is stored in S3.
 
 The pipeline is ``decode -> resize -> normalize -> encode``, each a plain function over Pillow
-images, with :func:`compress_image` choosing between the re-encoded bytes and the source's own.
+images, with :func:`compress_image` choosing between the re-encoded bytes and the source's own
+with its metadata stripped (:mod:`jobs.metadata`): either way nothing but pixels is stored.
 Resizing comes before normalizing so colour conversion only ever touches the small image.
 Anything that is not a supported image, or would be unsafe to decode, raises
 :class:`~jobs.errors.ImageRejectedError`.
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from PIL import ExifTags, Image, ImageOps
 
 from jobs.errors import ImageRejectedError
+from jobs.metadata import NotStrippableError, png_bit_depth, strip_metadata
 
 try:
     from PIL import ImageCms
@@ -46,6 +48,9 @@ OUTPUT_FORMATS = {
 NEAREST_ONLY_MODES = ("1", "P", "PA")  # modes Pillow's resize cannot filter in
 HIGH_BIT_MODES = ("I", "I;16", "I;16L", "I;16B", "I;16N", "F")
 WHITE = (255, 255, 255)
+# PNG gAMA and cHRM (white x, y, red x, y, green x, y, blue x, y) values that mean sRGB.
+SRGB_GAMMA = 1 / 2.2
+SRGB_CHROMATICITY = (0.3127, 0.329, 0.64, 0.33, 0.3, 0.6, 0.15, 0.06)
 # Malformed input surfaces from Pillow's decoders as any of these, not only as OSError.
 DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, struct.error)
 
@@ -72,7 +77,7 @@ class CompressedImage:
     extension: str  # jpg / webp / png (png when the source's own bytes are kept)
     width: int
     height: int
-    kept_source: bool  # True when the source bytes were stored as they are
+    kept_source: bool  # True when the source's own bytes were stored, metadata stripped
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,8 @@ class SourceInfo:
     height: int
     orientation: int  # EXIF orientation, 1 when absent
     animated: bool
+    bits: int  # bits per sample (PNG can have 16)
+    srgb: bool  # tagged sRGB or untagged, which renders as sRGB
 
 
 def decode(source: bytes, options: CompressOptions) -> tuple[Image.Image, SourceInfo]:
@@ -109,9 +116,48 @@ def decode(source: bytes, options: CompressOptions) -> tuple[Image.Image, Source
         orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
         # Only asked where it matters: for GIF it means seeking through frames.
         animated = image.format in KEEPABLE_SOURCES and getattr(image, "is_animated", False)
+        bits = _bits(source, image.format)
     except DECODE_ERRORS as e:
         raise ImageRejectedError("image data is corrupt or truncated") from e
-    return image, SourceInfo(image.format or "", width, height, orientation, bool(animated))
+    info = SourceInfo(
+        image.format or "", width, height, orientation, bool(animated), bits, is_srgb(image)
+    )
+    return image, info
+
+
+def _bits(source: bytes, pil_format: str | None) -> int:
+    if pil_format != "PNG":
+        return 8  # Pillow refuses 12-bit JPEGs; WebP is 8-bit; the rest are never kept
+    try:
+        return png_bit_depth(source)
+    except NotStrippableError:
+        return 16  # Pillow decoded it, but we cannot tell: treat it as not keepable
+
+
+def is_srgb(image: Image.Image) -> bool:
+    """Whether the image's colour tags (ICC profile, PNG gAMA/cHRM) say sRGB, or are absent."""
+    icc_profile = image.info.get("icc_profile")
+    if icc_profile:
+        return _is_srgb_profile(icc_profile)
+    if "srgb" in image.info:  # PNG's sRGB chunk overrides its gAMA and cHRM
+        return True
+    gamma = image.info.get("gamma")
+    chromaticity = image.info.get("chromaticity")
+    return (gamma is None or abs(gamma - SRGB_GAMMA) < 0.005) and (
+        chromaticity is None
+        or all(abs(a - b) < 0.005 for a, b in zip(chromaticity, SRGB_CHROMATICITY, strict=True))
+    )
+
+
+def _is_srgb_profile(icc_profile: bytes) -> bool:
+    if ImageCms is None:
+        return False  # unreadable: re-encoding at least drops it
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        # The name is a good enough test; _to_srgb trusts it the same way.
+        return "srgb" in ImageCms.getProfileDescription(profile).lower()
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return False
 
 
 def normalize(image: Image.Image) -> Image.Image:
@@ -198,9 +244,12 @@ def encode(image: Image.Image, options: CompressOptions) -> bytes:
 
 
 def can_keep_source(info: SourceInfo, options: CompressOptions) -> bool:
-    """Whether the source's own bytes are an acceptable stored copy."""
+    """Whether the source's own bytes, metadata stripped, are an acceptable stored copy."""
     return (
         info.format in KEEPABLE_SOURCES
+        # Re-encoding gives 8-bit sRGB; a kept copy must look the same as one would.
+        and info.bits <= 8
+        and info.srgb
         and max(info.width, info.height) <= options.max_dimension
         # Clients ignore EXIF orientation inconsistently, and we promise an upright image
         # without metadata hints, so a rotated source must be re-encoded even if larger.
@@ -210,15 +259,27 @@ def can_keep_source(info: SourceInfo, options: CompressOptions) -> bool:
     )
 
 
+def _stripped_source(source: bytes, info: SourceInfo, options: CompressOptions) -> bytes | None:
+    if not can_keep_source(info, options):
+        return None
+    try:
+        return strip_metadata(source, info.format)
+    except NotStrippableError as e:
+        logger.info("re-encoding a %r source whose metadata cannot be stripped: %r", info.format, e)
+        return None
+
+
 def compress_image(source: bytes, options: CompressOptions) -> CompressedImage:
     """Compress ``source`` per ``options``; the stored copy is never larger than the source
-    unless the source had to be resized or re-encoded (GIF, TIFF, BMP, rotated, animated)."""
+    unless the source had to be resized or re-encoded (GIF, TIFF, BMP, rotated, animated,
+    16-bit, not sRGB), and never carries metadata."""
     image, info = decode(source, options)
     image = normalize(resize(image, options.max_dimension))
     data = encode(image, options)
-    if len(data) >= len(source) and can_keep_source(info, options):
-        logger.debug("re-encoding would not shrink the %s source; keeping it", info.format)
+    kept = _stripped_source(source, info, options)
+    if kept is not None and len(kept) <= len(data):
+        logger.debug("re-encoding would not shrink the %r source; keeping it stripped", info.format)
         content_type, extension = KEEPABLE_SOURCES[info.format]
-        return CompressedImage(source, content_type, extension, info.width, info.height, True)
+        return CompressedImage(kept, content_type, extension, info.width, info.height, True)
     _, content_type, extension, _ = OUTPUT_FORMATS[options.format]
     return CompressedImage(data, content_type, extension, image.width, image.height, False)

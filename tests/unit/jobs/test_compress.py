@@ -26,6 +26,14 @@ from jobs.compress import (
 )
 from jobs.errors import ImageRejectedError
 from tests.support.photos import PHOTOS
+from tests.unit.jobs.test_metadata import (
+    SECRETS,
+    hostile_jpeg,
+    hostile_png,
+    hostile_webp,
+    sixteen_bit_png,
+    srgb_profile,
+)
 
 PHOTO_NAMES = ["chelsea.png", "coffee.png", "rocket.jpg", "logo.png", "no_time_for_that_tiny.gif"]
 DEFAULTS = CompressOptions()
@@ -468,7 +476,8 @@ def test_already_small_source_is_kept(make_source, options, content_type, extens
     result = compress_image(source, options)
     # then
     assert result.kept_source
-    assert result.data == source
+    assert len(result.data) <= len(source)
+    assert _open(result.data).tobytes() == _open(source).tobytes()
     assert (result.content_type, result.extension) == (content_type, extension)
     assert (result.width, result.height) == size
 
@@ -505,19 +514,27 @@ def test_source_that_must_be_reencoded_is_not_kept(make_source, options, size):
     assert _open(result.data).size == (result.width, result.height) == size
 
 
+def _info(fmt: str = "JPEG", size: tuple[int, int] = (640, 427), **fields: object) -> SourceInfo:
+    values = {"orientation": 1, "animated": False, "bits": 8, "srgb": True} | fields
+    return SourceInfo(fmt, *size, **values)
+
+
 @pytest.mark.parametrize(
     ("info", "expected"),
     [
-        (SourceInfo("JPEG", 640, 427, 1, False), True),
-        (SourceInfo("PNG", 1600, 1600, 1, False), True),
-        (SourceInfo("WEBP", 10, 10, 1, False), True),
-        (SourceInfo("JPEG", 1601, 427, 1, False), False),
-        (SourceInfo("JPEG", 640, 427, 6, False), False),
-        (SourceInfo("PNG", 640, 427, 1, True), False),
-        (SourceInfo("MPO", 640, 427, 1, False), False),
-        (SourceInfo("GIF", 14, 25, 1, False), False),
-        (SourceInfo("TIFF", 14, 25, 1, False), False),
-        (SourceInfo("BMP", 14, 25, 1, False), False),
+        (_info(), True),
+        (_info("PNG", (1600, 1600)), True),
+        (_info("WEBP", (10, 10)), True),
+        (_info("PNG", bits=4), True),
+        (_info("JPEG", (1601, 427)), False),
+        (_info(orientation=6), False),
+        (_info("PNG", animated=True), False),
+        (_info("PNG", bits=16), False),
+        (_info(srgb=False), False),
+        (_info("MPO"), False),
+        (_info("GIF", (14, 25)), False),
+        (_info("TIFF", (14, 25)), False),
+        (_info("BMP", (14, 25)), False),
     ],
 )
 def test_can_keep_source(info, expected):
@@ -540,3 +557,127 @@ def test_phone_mpo_jpeg_is_decoded_as_jpeg():
 def test_invalid_options_are_refused(params):
     with pytest.raises(ValueError):
         CompressOptions(**params)
+
+
+# --- hostile metadata on sources that are kept ----------------------------------------------
+
+# What Pillow may report for a file that carries nothing but pixels.
+PIXEL_INFO_KEYS = {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "adobe",
+                   "adobe_transform", "progressive", "progression", "transparency", "loop",
+                   "background", "duration", "timestamp"}
+
+
+def _assert_no_metadata(data: bytes) -> None:
+    stored = _open(data)
+    assert not stored.getexif()
+    assert stored.info.keys() <= PIXEL_INFO_KEYS, stored.info.keys()
+    assert not getattr(stored, "text", {})
+    for secret in SECRETS:
+        assert secret not in data, secret
+
+
+HOSTILE_SOURCES = [(hostile_jpeg, "jpg"), (hostile_png, "png"), (hostile_webp, "webp")]
+
+
+@pytest.mark.parametrize(
+    ("make_source", "extension", "options"),
+    [
+        pytest.param(hostile_jpeg, "jpg", DEFAULTS, id="jpeg"),
+        pytest.param(hostile_png, "png", DEFAULTS, id="png"),
+        pytest.param(hostile_webp, "webp", DEFAULTS, id="webp-to-jpeg"),
+        pytest.param(hostile_webp, "webp", WEBP, id="webp-to-webp"),
+    ],
+)
+def test_kept_source_has_its_metadata_stripped(make_source, extension, options):
+    # given a small source, tagged sRGB, re-encoding cannot shrink, full of GPS and camera data
+    source = make_source()
+    assert all(secret in source for secret in SECRETS[:2])
+    # when
+    result = compress_image(source, options)
+    # then the source's own pixels are stored, and nothing else
+    assert result.kept_source
+    assert result.extension == extension
+    assert len(result.data) < len(source)
+    _assert_no_metadata(result.data)
+    assert _open(result.data).tobytes() == _open(source).tobytes()
+
+
+@pytest.mark.parametrize("options", [DEFAULTS, WEBP], ids=["jpeg", "webp"])
+@pytest.mark.parametrize("make_source", [hostile_jpeg, hostile_png, hostile_webp, sixteen_bit_png])
+def test_stored_copy_never_has_metadata_kept_or_not(make_source, options):
+    result = compress_image(make_source(), options)
+
+    _assert_no_metadata(result.data)
+
+
+def test_issue_96px_quality_15_jpeg_with_gps_is_kept_without_it():
+    source = hostile_jpeg(size=(96, 96), quality=15)
+
+    result = compress_image(source, DEFAULTS)
+
+    assert result.kept_source
+    _assert_no_metadata(result.data)
+
+
+@pytest.mark.parametrize("color", [False, True], ids=["grey", "rgb"])
+def test_16_bit_png_is_reencoded_as_8_bit_even_if_larger(color):
+    # given a 16-bit PNG with text chunks that PNG compresses far better than JPEG would
+    source = sixteen_bit_png(color)
+    # when
+    result = compress_image(source, DEFAULTS)
+    # then
+    stored = _open(result.data)
+    assert not result.kept_source
+    assert len(result.data) > len(source)
+    assert stored.format == "JPEG" and stored.mode in ("L", "RGB")
+    _assert_no_metadata(result.data)
+
+
+@pytest.mark.skipif(compress.ImageCms is None, reason="Pillow built without littlecms")
+def test_small_non_srgb_source_is_reencoded_even_if_larger():
+    # given four colours of noise, which PNG keeps small and JPEG at quality 100 cannot
+    noise = Image.effect_noise((32, 32), 64).convert("RGB").quantize(4)
+    source = _save(noise, "PNG", icc_profile=_adobe_rgb_profile())
+    # when
+    result = compress_image(source, CompressOptions(quality=100))
+    # then
+
+    assert not result.kept_source
+    assert len(result.data) > len(source)
+    _assert_no_metadata(result.data)
+
+
+@pytest.mark.parametrize(
+    ("params", "srgb"),
+    [
+        ({}, True),
+        ({"icc_profile": "srgb"}, True),
+        ({"icc_profile": "adobe"}, False),
+        ({"icc_profile": b"junk"}, False),
+        ({"gamma": 1 / 2.2}, True),
+        ({"gamma": 1.0}, False),
+        ({"gamma": 1.0, "srgb": 0}, True),
+        ({"chromaticity": (0.3127, 0.329, 0.64, 0.33, 0.3, 0.6, 0.15, 0.06)}, True),
+        ({"chromaticity": (0.3127, 0.329, 0.64, 0.33, 0.21, 0.71, 0.15, 0.06)}, False),
+    ],
+)
+def test_is_srgb(params, srgb):
+    profiles = {"adobe": _adobe_rgb_profile(), "srgb": srgb_profile()}
+    if "icc_profile" in params:
+        params = {**params, "icc_profile": profiles.get(params["icc_profile"], b"junk")}
+    image = Image.new("RGB", (1, 1))
+    image.info.update(params)
+
+    assert compress.is_srgb(image) is srgb
+
+
+def test_repository_photo_keeps_no_metadata_when_kept():
+    # given chelsea.png's own sRGB profile and XMP camera data on a copy re-encoding can't shrink
+    source = hostile_png(secrets=False)
+    assert b"exif:FocalLength" in source
+    # when
+    result = compress_image(source, DEFAULTS)
+    # then
+    assert result.kept_source
+    _assert_no_metadata(result.data)
+    assert b"exif:" not in result.data
