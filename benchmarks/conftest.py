@@ -8,13 +8,13 @@ the migrations do not cover.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import on_configured_server
+from tests.support.database import on_configured_server
+from tests.support.required import require_service
 
 BENCH_DATABASE_URL = on_configured_server("product_management_bench")
 BENCH_USERS = 1
@@ -34,12 +34,7 @@ class BenchDatabase:
 @pytest.fixture(scope="session")
 def bench_database() -> Iterator[BenchDatabase]:
     """The seeded benchmark database, with ``models.db`` bound to it."""
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
-    except OSError:
-        # As in tests/: a missing service is a failure with the fix, never a skip.
-        pytest.fail("PostgreSQL is not answering on 127.0.0.1:5432; start it with: "
-                    "bash scripts/services.sh", pytrace=False)
+    require_service("PostgreSQL")
     from loadtests.seed import seed
     from models.db import bind, db
     from models.migrate import migrate

@@ -20,7 +20,7 @@ import pytest
 
 from benchmarks import report
 from benchmarks.worker_throughput import DEFAULT_IMAGES, format_table, measure
-from tests.conftest import require_service
+from tests.support.required import require_service
 
 
 @pytest.mark.parametrize("output_format", ["jpeg", "webp"])

@@ -44,7 +44,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -66,9 +65,12 @@ from models.migrate import migrate
 from models.outbox import add_image_jobs
 from models.products import create_product
 from models.users import create_user
+from tests.support.environment import settings_env
 from tests.support.image_server import ImageServer
 from tests.support.photos import PHOTOS
+from tests.support.pipeline import rabbitmqctl
 from tests.support.processes import free_port, wait_for
+from tests.support.required import SESSION_LOCK
 from tests.support.services import S3Server, Worker
 
 REPO = Path(__file__).resolve().parent.parent
@@ -78,12 +80,12 @@ BROKER_URL = f"amqp://guest:guest@127.0.0.1:5672/{VHOST}"
 QUEUES = ("images", "images.DQ", "images.XQ")
 REDIS_URL = "redis://127.0.0.1:6379/12"
 BUCKET = "bench-images"
-#: The test sessions' lock (tests/conftest.py, ``one_session_at_a_time``). A test session
-#: stops RabbitMQ (tests/integration/pipeline/test_faults.py), which cuts the worker off
-#: mid-run, and keeps both cores busy; so a run waits for a session to end and holds the
+#: The test sessions' lock (tests/support/required.py, held by ``one_session_at_a_time``).
+#: A test session stops RabbitMQ (tests/integration/pipeline/test_faults.py), which cuts the
+#: worker off mid-run, and keeps both cores busy; so a run waits for a session to end and holds the
 #: lock so none starts meanwhile. A second benchmark run (two `make bench`) waits as well,
 #: rather than share our vhost, tables and Redis database and take our jobs.
-SERVICES_LOCK = Path(tempfile.gettempdir()) / "product-catalog-tests.lock"
+SERVICES_LOCK = SESSION_LOCK
 #: Seconds to wait for that lock: pytest-timeout gives a whole test 300 s.
 LOCK_WAIT_S = 150
 
@@ -199,11 +201,6 @@ def time_loop(step: Callable[[bytes], bytes], sources: Sequence[bytes]) -> dict:
 # --- services ------------------------------------------------------------------------------
 
 
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True, timeout=60,
-                   check=True)
-
-
 def _amqp() -> pika.BlockingConnection:
     return pika.BlockingConnection(pika.URLParameters(BROKER_URL))
 
@@ -213,8 +210,8 @@ def prepare_broker() -> None:
     try:
         connection = _amqp()
     except pika.exceptions.AMQPConnectionError:
-        _rabbitmqctl("add_vhost", VHOST)
-        _rabbitmqctl("set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*")
+        rabbitmqctl("add_vhost", VHOST).check_returncode()
+        rabbitmqctl("set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*").check_returncode()
         connection = _amqp()
     try:
         channel = connection.channel()
@@ -279,28 +276,14 @@ def worker_env(s3: S3Server, output_format: str, metrics_dir: Path) -> dict[str,
     failure dead-letters at once and the benchmark stops instead of waiting on backoff.
     Dramatiq's Prometheus middleware gets a port and directory of its own: a worker running
     elsewhere on the machine holds 9191 and would share the default directory."""
-    defaults = Settings()
-    return {
-        "dramatiq_prom_host": "127.0.0.1",
-        "dramatiq_prom_port": str(free_port()),
-        "dramatiq_prom_db": str(metrics_dir),
-        "DATABASE_URL": DATABASE_URL,
-        "BROKER_URL": BROKER_URL,
-        "REDIS_URL": REDIS_URL,
-        "S3_ENDPOINT": s3.endpoint,
-        "AWS_S3_BUCKET": BUCKET,
-        "S3_PUBLIC_URL": f"http://{s3.endpoint}/{BUCKET}",
-        "IMAGE_FETCH_ALLOW_PRIVATE": "true",
-        "IMAGE_FORMAT": output_format,
-        "IMAGE_QUALITY": str(defaults.image_quality),
-        "IMAGE_MAX_DIMENSION": str(defaults.image_max_dimension),
-        "IMAGE_MAX_PIXELS": str(defaults.image_max_pixels),
-        "IMAGE_MAX_BYTES": str(defaults.image_max_bytes),
-        "IMAGE_MAX_RETRIES": "0",
-        "CACHE_ENABLED": "true",
-        "LOG_LEVEL": "INFO",
-        "API_KEY_SECRET": "bench-secret",
-    }
+    settings = Settings(
+        database_url=DATABASE_URL, broker_url=BROKER_URL, redis_url=REDIS_URL,
+        s3_endpoint=s3.endpoint, s3_bucket=BUCKET, s3_access_key=s3.access_key,
+        s3_secret_key=s3.secret_key, s3_public_url=f"http://{s3.endpoint}/{BUCKET}",
+        image_fetch_allow_private=True, image_format=output_format, image_max_retries=0,
+        api_key_secret="bench-secret")
+    return settings_env(settings, dramatiq_prom_host="127.0.0.1",
+                        dramatiq_prom_port=str(free_port()), dramatiq_prom_db=str(metrics_dir))
 
 
 # --- the worker run ------------------------------------------------------------------------

@@ -22,10 +22,11 @@ import pytest
 import requests
 
 from scripts.s3server import INTERNAL_PORTS
-from tests.conftest import TEST_REDIS_URL, require_service
 from tests.support.image_server import ImageServer
 from tests.support.photos import PHOTOS
 from tests.support.processes import REPO, free_port, wait_for
+from tests.support.redis_server import TEST_REDIS_URL
+from tests.support.required import require_service
 from tests.support.services import free_port_run, remove_sockets, s3_ready
 
 pytestmark = pytest.mark.slow

@@ -1,8 +1,13 @@
-"""One-off queries from tests, on a connection of their own (outside any pool)."""
+"""The test databases' URLs, and one-off queries from tests on a connection of their own
+(outside any pool)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 import psycopg2
+
+from core.settings import from_env
 
 
 def scalar(database_url: str, sql: str, params: tuple = ()) -> object:
@@ -14,3 +19,10 @@ def scalar(database_url: str, sql: str, params: tuple = ()) -> object:
             return cursor.fetchone()[0]
     finally:
         connection.close()
+
+
+def on_configured_server(database: str) -> str:
+    """A URL for ``database`` on the PostgreSQL server the settings name (so a password in
+    .env, as a fresh install by scripts/services.sh writes it, reaches the tests too)."""
+    parts = urlsplit(from_env().database_url)
+    return urlunsplit(parts._replace(path="/" + database))

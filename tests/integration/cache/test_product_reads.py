@@ -4,7 +4,6 @@ never stale, one database query per miss storm, and never a reason to fail."""
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,10 +14,10 @@ from falcon import testing
 
 from api.app import create_app
 from core.cache import ProductCache, redis_client
-from tests.conftest import TEST_REDIS_URL
 from tests.support.accounts import sign_up_and_create
 from tests.support.database import scalar
-from tests.support.processes import free_port, wait_for
+from tests.support.processes import wait_for
+from tests.support.redis_server import TEST_REDIS_URL, RedisServer
 
 
 def test_miss_then_hit_with_identical_bodies_and_patch_visible(base_settings, clean_database):
@@ -127,20 +126,15 @@ def test_fifty_concurrent_cold_reads_cost_one_database_query(servers, base_setti
 
 def test_redis_down_never_fails_a_request_and_recovery_needs_no_restart(servers, tmp_path):
     # given: an instance on a Redis of its own
-    port = free_port()
-    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-               "--appendonly", "no"]
-    redis_process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    own_redis = RedisServer()
     try:
-        wait_for(lambda: redis.Redis(port=port).ping(), message="private redis-server")
-        server = servers(env={"REDIS_URL": f"redis://127.0.0.1:{port}/0"})
+        server = servers(env={"REDIS_URL": own_redis.url})
         product, auth = sign_up_and_create(server.url)
         path = f"{server.url}/products/{product['id']}"
         requests.get(path, timeout=10)
         assert requests.get(path, timeout=10).headers["X-Cache"] == "HIT"
         # when: Redis stops
-        redis_process.terminate()
-        redis_process.wait(timeout=10)
+        own_redis.stop()
         # then: reads come from PostgreSQL, writes succeed, nothing stalls or fails
         for _ in range(20):
             response = requests.get(path, timeout=2)
@@ -157,15 +151,13 @@ def test_redis_down_never_fails_a_request_and_recovery_needs_no_restart(servers,
                        if entry["message"].startswith("redis cache unavailable")]
         assert len(unavailable) == 1, "one warning per interval, not one per request"
         # when: Redis returns
-        redis_process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        wait_for(lambda: redis.Redis(port=port).ping(), message="redis-server back")
+        own_redis.start()
         # then: cached again, same process, and the offline edit is what it serves
         wait_for(lambda: requests.get(path, timeout=5).headers["X-Cache"] == "HIT", timeout=20,
                  message="cache hits again")
         assert requests.get(path, timeout=5).json()["product_name"] == "Offline edit"
     finally:
-        redis_process.terminate()
-        redis_process.wait(timeout=10)
+        own_redis.stop()
 
 
 def test_cache_disabled_serves_every_read_from_postgresql(servers):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import socket
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,7 +13,9 @@ import pytest
 import redis
 
 from core.cache import ProductCache, product_key, redis_client
-from tests.conftest import require_service
+from tests.support.processes import free_port
+from tests.support.redis_server import RedisServer
+from tests.support.required import require_service
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 # Timeouts are the outage test's business; here a busy CI machine must not turn a slow reply
@@ -248,60 +248,24 @@ def test_a_failing_load_releases_the_lock(client):
     assert cache.read(1, Database({1: OLD}).loader(1)) == (OLD, False)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _start_redis(port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--daemonize", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    probe = redis.Redis(port=port, socket_timeout=0.5, socket_connect_timeout=0.5)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            probe.ping()
-            break
-        except redis.ConnectionError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"redis-server on port {port} did not start")
-            time.sleep(0.01)
-        finally:
-            probe.close()
-    return server
-
-
-def _stop(server: subprocess.Popen) -> None:
-    server.kill()
-    server.wait(timeout=10)
-
-
 @pytest.fixture
-def own_redis() -> Iterator[tuple[int, list[subprocess.Popen]]]:
-    """A redis-server of this test's own on a free port; the test may stop and restart it."""
-    port = _free_port()
-    servers = [_start_redis(port)]
-    yield port, servers
-    for server in servers:
-        if server.poll() is None:
-            _stop(server)
+def own_redis() -> Iterator[RedisServer]:
+    """A redis-server of this test's own; the test may stop and restart it."""
+    server = RedisServer()
+    yield server
+    server.stop()
 
 
 def test_outage_degrades_to_the_database_and_recovers(own_redis, caplog):
     # given a cache with the production client settings, filled while Redis is up
-    port, servers = own_redis
-    cache = ProductCache(redis_client(f"redis://127.0.0.1:{port}/0"), warn_interval_seconds=60)
+    cache = ProductCache(redis_client(own_redis.url), warn_interval_seconds=60)
     db = Database({1: OLD})
     assert cache.read(1, db.loader(1)) == (OLD, False)
     assert cache.read(1, db.loader(1)) == (OLD, True)
     caplog.set_level(logging.INFO, logger="core.cache")
 
     # when Redis goes away
-    _stop(servers[0])
+    own_redis.stop()
     # then every read is served from the database, without stalling
     for _ in range(20):
         started = time.monotonic()
@@ -318,7 +282,7 @@ def test_outage_degrades_to_the_database_and_recovers(own_redis, caplog):
     assert caplog.records[-1].operation == "invalidate"
 
     # when Redis is back (empty: it keeps nothing on disk)
-    servers.append(_start_redis(port))
+    own_redis.start()
     # then the same cache object serves hits again once it has stored the row
     deadline = time.monotonic() + 10
     while cache.read(1, db.loader(1)) != (OLD, True):
@@ -330,7 +294,7 @@ def test_outage_degrades_to_the_database_and_recovers(own_redis, caplog):
 @pytest.mark.parametrize("switched_off", ["enabled=False", "client=None"])
 def test_switched_off_cache_never_touches_redis(switched_off, caplog):
     # given a client for a port nothing listens on: using it would fail, and log a warning
-    unused = redis.Redis(port=_free_port(), socket_connect_timeout=5)
+    unused = redis.Redis(port=free_port(), socket_connect_timeout=5)
     if switched_off == "enabled=False":
         cache = ProductCache(unused, enabled=False)
     else:

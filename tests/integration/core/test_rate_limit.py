@@ -11,7 +11,7 @@ import redis
 
 from core.cache import redis_client
 from core.rate_limit import RateLimiter
-from tests.conftest import require_service
+from tests.support.required import require_service
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 

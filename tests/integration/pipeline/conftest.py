@@ -11,12 +11,12 @@ from falcon import testing
 from minio import Minio
 
 from api.app import create_app
-from tests.conftest import require_service
 from tests.support.accounts import Account
 from tests.support.environment import settings_env
 from tests.support.image_server import ImageServer
 from tests.support.pipeline import BUCKET, QUEUES, VHOST, rabbitmqctl
 from tests.support.processes import free_port
+from tests.support.required import require_service
 from tests.support.services import S3Server, Worker
 
 
