@@ -22,7 +22,9 @@ import requests
 from benchmarks import report
 from benchmarks.conftest import BENCH_API_KEY_SECRET, BenchDatabase
 from benchmarks.http_load import interleaved, locust
+from core.settings import Settings
 from models.db import db, release
+from tests.support.environment import settings_env
 from tests.support.processes import REPO, ApiServer, free_port, wait_for
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
@@ -58,8 +60,8 @@ class GranianServer:
 @pytest.fixture
 def instances(bench_database: BenchDatabase, tmp_path):
     redis.Redis.from_url(REDIS_URL).flushdb()
-    env = {"DATABASE_URL": bench_database.url, "REDIS_URL": REDIS_URL,
-           "API_KEY_SECRET": BENCH_API_KEY_SECRET, "LOG_LEVEL": "WARNING"}
+    env = settings_env(Settings(database_url=bench_database.url, redis_url=REDIS_URL,
+                                api_key_secret=BENCH_API_KEY_SECRET, log_level="WARNING"))
     cached = ApiServer(env, workers=2, threads=4, log_path=tmp_path / "cached.log")
     uncached = ApiServer({**env, "CACHE_ENABLED": "false"}, workers=2, threads=4,
                          log_path=tmp_path / "uncached.log")
