@@ -11,23 +11,20 @@ _OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
 
 
 def product_document(row: ProductRow) -> dict:
-    status, errors = image_state(
-        row.product_images, row.compressed_product_images, row.image_failures
-    )
-    return {
-        "id": row.id,
-        "user_id": row.user_id,
-        "product_name": row.product_name,
-        "product_description": row.product_description,
-        "product_images": row.product_images,
-        "compressed_product_images": row.compressed_product_images,
-        "image_status": status,
-        "image_errors": errors,
-        # numeric(10,2) arrives with exactly two places; str() keeps them.
-        "product_price": str(row.product_price),
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    }
+    """The public document of a product: the row's fields, in its order, two of them
+    rendered as :class:`api.schemas.Product` describes."""
+    document: dict = {}
+    for name, value in zip(ProductRow._fields, row, strict=True):
+        if name == "image_failures":
+            document["image_status"], document["image_errors"] = image_state(
+                row.product_images, row.compressed_product_images, value
+            )
+        elif name == "product_price":
+            # numeric(10,2) arrives with exactly two places; str() keeps them.
+            document[name] = str(value)
+        else:
+            document[name] = value
+    return document
 
 
 def user_document(row: UserRow, *, with_email: bool) -> dict:

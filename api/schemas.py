@@ -8,13 +8,16 @@ from their text, never through a binary float.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_type_hints
 from urllib.parse import urlsplit
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
+
+from models.products import ProductRow
 
 PRICE_MAX = Decimal("99999999.99")
 CENT = Decimal("0.01")
@@ -133,18 +136,28 @@ class ImageError(Struct):
     reason: str
 
 
-class Product(Struct):
-    id: int
-    user_id: int
-    product_name: str
-    product_description: str | None
-    product_images: list[str]
-    compressed_product_images: list[str | None]
-    image_status: Literal["pending", "done", "failed"]
-    image_errors: list[ImageError]
-    product_price: Annotated[str, Meta(pattern=r"^\d{1,8}\.\d{2}$")]
-    created_at: datetime
-    updated_at: datetime
+ImageStatus = Literal["pending", "done", "failed"]
+PriceText = Annotated[str, Meta(pattern=r"^\d{1,8}\.\d{2}$")]
+
+
+def _product_fields() -> Iterator[tuple[str, object]]:
+    """The public fields of a product, derived from :class:`models.products.ProductRow`.
+
+    Two fields differ from the row, here and in :func:`api.representation.product_document`
+    alike: the price is a string (two decimal places, never a float), and the failures,
+    internal and keyed by URL, become ``image_status`` and ``image_errors``.
+    """
+    for name, annotation in get_type_hints(ProductRow).items():
+        if name == "image_failures":
+            yield "image_status", ImageStatus
+            yield "image_errors", list[ImageError]
+        elif name == "product_price":
+            yield name, PriceText
+        else:
+            yield name, annotation
+
+
+Product = msgspec.defstruct("Product", list(_product_fields()), module=__name__)
 
 
 class ProductPage(Struct):

@@ -20,6 +20,9 @@ PAGE_SIZE_MAX = 100
 
 
 class Product(Model):
+    """The columns' types, for peewee's query builder (writes); a test checks that it has
+    exactly the fields of :class:`ProductRow`."""
+
     id = BigAutoField()
     user_id = BigIntegerField()
     product_name = CharField(max_length=255)
@@ -37,6 +40,14 @@ class Product(Model):
 
 
 class ProductRow(NamedTuple):
+    """A product as stored: the one definition of its fields, in the table's column order.
+
+    The SQL column lists below, the API's response schema (:class:`api.schemas.Product`) and
+    its rendering (:func:`api.representation.product_document`) are derived from it; tests
+    compare the table and the peewee model with it. Adding a field is this edit plus a
+    migration.
+    """
+
     id: int
     user_id: int
     product_name: str
@@ -57,11 +68,9 @@ class NotOwner(PermissionError):
     """The acting user does not own the product."""
 
 
-_COLUMNS = (
-    "id, user_id, product_name, product_description, product_images,"
-    " compressed_product_images, image_failures, product_price, created_at, updated_at"
-)
-_RETURNING = [getattr(Product, name.strip()) for name in _COLUMNS.split(",")]
+# Every query reads the columns of ProductRow, in its order, so that rows unpack into it.
+_COLUMNS = ", ".join(ProductRow._fields)
+_RETURNING = [Product._meta.fields[name] for name in ProductRow._fields]
 _GET_SQL = f"SELECT {_COLUMNS} FROM products WHERE id = %s"
 _LOCK_SQL = f"SELECT {_COLUMNS} FROM products WHERE id = %s FOR UPDATE"
 

@@ -30,3 +30,9 @@ def test_urls_without_copy_are_distinct_in_order():
                                            ("a\\b", "a\\\\b"), ("plain", "plain")])
 def test_escape_like(text, escaped):
     assert escape_like(text) == escaped
+
+
+def test_the_peewee_model_has_exactly_the_row_fields_in_order():
+    from models.products import Product, ProductRow
+
+    assert Product._meta.sorted_field_names == list(ProductRow._fields)
