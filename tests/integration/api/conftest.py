@@ -1,12 +1,17 @@
-"""An in-process API over the real test database, and helpers to make users and products."""
+"""An in-process API over the real test database, helpers to make users and products, and the
+API under real gunicorn for what gunicorn does before the app."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 from falcon import testing
 
 from api.app import create_app
 from tests.support.accounts import Account
+from tests.support.environment import settings_env
+from tests.support.processes import ApiServer
 
 
 @pytest.fixture
@@ -36,3 +41,12 @@ def make_product(client):
         return result.json
 
     return make
+
+
+@pytest.fixture(scope="module")
+def server(base_settings, bound_database, tmp_path_factory) -> Iterator[ApiServer]:
+    """The API under gunicorn, one per test module."""
+    api = ApiServer(settings_env(base_settings),
+                    log_path=tmp_path_factory.mktemp("api") / "api.log")
+    yield api
+    api.stop()

@@ -16,21 +16,11 @@ import pytest
 import requests
 
 from api.bodies import MAX_BODY_BYTES
-from tests.support.environment import settings_env
-from tests.support.processes import ApiServer
 
 TRIES = 50
 #: Twice the limit: over it, and well inside what the server drains.
 LARGE_BODY = json.dumps({"product_name": "x" * (2 * MAX_BODY_BYTES),
                          "product_price": "1.00"}).encode()
-
-
-@pytest.fixture(scope="module")
-def server(base_settings, bound_database, tmp_path_factory):
-    api = ApiServer(settings_env(base_settings),
-                    log_path=tmp_path_factory.mktemp("api") / "api.log")
-    yield api
-    api.stop()
 
 
 @pytest.fixture(scope="module")

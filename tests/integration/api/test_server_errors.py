@@ -7,16 +7,7 @@ import socket
 
 import pytest
 
-from tests.support.environment import settings_env
 from tests.support.processes import ApiServer
-
-
-@pytest.fixture(scope="module")
-def server(base_settings, bound_database, tmp_path_factory):
-    api = ApiServer(settings_env(base_settings),
-                    log_path=tmp_path_factory.mktemp("api") / "api.log")
-    yield api
-    api.stop()
 
 
 def exchange(server: ApiServer, request: bytes) -> tuple[int, dict[str, str], bytes]:
