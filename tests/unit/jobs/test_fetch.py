@@ -20,6 +20,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 import urllib3.util.connection
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from jobs import addresses
 from jobs.errors import BlockedAddressError, PermanentFetchError, TransientFetchError
@@ -163,10 +166,6 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[_Serv
 
 def _self_signed(name: str, folder: Path) -> Path:
     """A PEM file with a key and a self-signed certificate for ``name``."""
-    x509 = pytest.importorskip("cryptography.x509")
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, name)])
     now = datetime.datetime.now(datetime.UTC)
