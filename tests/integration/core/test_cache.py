@@ -135,25 +135,32 @@ def test_without_the_generation_check_the_same_race_serves_the_old_row(client):
     assert db.rows[1] == NEW
 
 
+def _read_together(cache: ProductCache, db: Database, product_id: int, *,
+                   readers: int) -> list[tuple[bytes | None, bool]]:
+    """What ``readers`` threads, released at once, read of the product."""
+    barrier = threading.Barrier(readers)
+    results: list[tuple[bytes | None, bool]] = []
+
+    def reader() -> None:
+        barrier.wait()
+        results.append(cache.read(product_id, db.loader(product_id)))
+
+    threads = [threading.Thread(target=reader) for _ in range(readers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
 def test_fifty_threads_on_a_cold_key_load_once(client):
     # given
     db = Database({1: OLD}, delay=0.05)
     # A generous wait: on a loaded 2-core CI machine fifty polling threads can starve the
     # loader for longer than the production default, and this test is about single flight.
     cache = ProductCache(client, lock_wait_ms=10_000)
-    barrier = threading.Barrier(50)
-    results: list[tuple[bytes | None, bool]] = []
-
-    def reader() -> None:
-        barrier.wait()
-        results.append(cache.read(1, db.loader(1)))
-
-    threads = [threading.Thread(target=reader) for _ in range(50)]
     # when
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = _read_together(cache, db, 1, readers=50)
     # then
     assert db.loads == 1
     assert len(results) == 50
@@ -197,19 +204,8 @@ def test_readers_of_a_missing_product_do_not_wait_out_the_lock(client):
     # the loader finds nothing and stores nothing; the others must notice its lock go
     db = Database(delay=0.05)
     cache = ProductCache(client, lock_wait_ms=10_000)
-    barrier = threading.Barrier(10)
-    results: list[tuple[bytes | None, bool]] = []
-
-    def reader() -> None:
-        barrier.wait()
-        results.append(cache.read(5, db.loader(5)))
-
-    threads = [threading.Thread(target=reader) for _ in range(10)]
     started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = _read_together(cache, db, 5, readers=10)
 
     assert results == [(None, False)] * 10
     assert time.monotonic() - started < 5  # far below lock_wait_ms: nobody waited it out
