@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jobs import addresses
 from jobs.errors import BlockedAddressError, PermanentFetchError, TransientFetchError
 from jobs.fetch import USER_AGENT, FetchedImage, FetchLimits, fetch_image
+from tests.support.processes import free_port
 
 CAP = 1024
 IMAGE = b"\x89PNG\r\n\x1a\n" + b"x" * 100
@@ -388,9 +389,7 @@ def test_messages_never_contain_credentials(server: _Server) -> None:
 
 def test_connection_refused_is_transient() -> None:
     # given: a port nothing listens on
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
 
     with pytest.raises(TransientFetchError, match="connection to 127.0.0.1 failed"):
         fetch_image(f"http://127.0.0.1:{port}/image", LOCAL)
