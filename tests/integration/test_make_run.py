@@ -21,9 +21,12 @@ import pika
 import pytest
 import requests
 
+from core.settings import Settings
 from scripts.s3server import INTERNAL_PORTS
+from tests.support.environment import settings_env
 from tests.support.image_server import ImageServer
 from tests.support.photos import PHOTOS
+from tests.support.pipeline import rabbitmqctl
 from tests.support.processes import REPO, free_port, wait_for
 from tests.support.redis_server import TEST_REDIS_URL
 from tests.support.required import require_service
@@ -125,8 +128,8 @@ def refused(port: int) -> bool:
 def broker_url() -> str:
     """A vhost of this test's own, emptied, so no other worker takes its jobs."""
     require_service("RabbitMQ")
-    for args in (["add_vhost", VHOST], ["set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"]):
-        subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, timeout=60)
+    rabbitmqctl("add_vhost", VHOST)
+    rabbitmqctl("set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*")
     url = f"amqp://guest:guest@127.0.0.1:5672/{VHOST}"
     connection = pika.BlockingConnection(pika.URLParameters(url))
     channel = connection.channel()
@@ -151,25 +154,19 @@ def run_config(*, database_url: str, broker_url: str, tmp_path: Path) -> RunConf
     metrics.mkdir()
     # Every setting the run depends on is stated, so a developer's .env (which the processes
     # read under the environment) cannot send it to the development database or bucket.
+    settings = Settings(
+        database_url=database_url, broker_url=broker_url, redis_url=TEST_REDIS_URL,
+        s3_endpoint=s3_endpoint, s3_bucket=BUCKET, s3_access_key="make-run-key",
+        s3_secret_key="make-run-secret", s3_public_url=f"http://{s3_endpoint}/{BUCKET}",
+        api_key_secret="test-secret", image_fetch_allow_private=True,
+        image_retry_min_backoff_ms=200, image_retry_max_backoff_ms=1000)
     env = {
         **os.environ,
+        **settings_env(settings),
         "PORT": str(api_port),
         "WEB_CONCURRENCY": "1",
-        "DATABASE_URL": database_url,
-        "BROKER_URL": broker_url,
-        "REDIS_URL": TEST_REDIS_URL,
-        "S3_ENDPOINT": s3_endpoint,
-        "S3_SECURE": "false",
-        "AWS_S3_BUCKET": BUCKET,
-        "AWS_ACCESS_KEY_ID": "make-run-key",
-        "AWS_SECRET_ACCESS_KEY": "make-run-secret",
-        "S3_PUBLIC_URL": f"http://{s3_endpoint}/{BUCKET}",
         "LOCAL_S3_DATA_DIR": str(tmp_path / "s3"),
         "LOCAL_S3_FIRST_PORT": str(first_port),
-        "API_KEY_SECRET": "test-secret",
-        "IMAGE_FETCH_ALLOW_PRIVATE": "true",
-        "IMAGE_RETRY_MIN_BACKOFF_MS": "200",
-        "IMAGE_RETRY_MAX_BACKOFF_MS": "1000",
         # The worker's Prometheus endpoint, off a developer's worker's 9191 and directory.
         "dramatiq_prom_host": "127.0.0.1",
         "dramatiq_prom_port": str(free_port()),
