@@ -9,26 +9,17 @@ the migrations do not cover.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 
-from tests.support.database import on_configured_server
+from tests.support.bench_database import (
+    BENCH_API_KEY_SECRET,
+    BENCH_DATABASE_URL,
+    BENCH_PRODUCTS,
+    BENCH_USERS,
+    BenchDatabase,
+)
 from tests.support.required import require_service
-
-BENCH_DATABASE_URL = on_configured_server("product_management_bench")
-BENCH_USERS = 1
-BENCH_PRODUCTS = 100_000
-#: Only hashes keys for the seed user; nothing in the benchmarks authenticates.
-BENCH_API_KEY_SECRET = "bench-secret"
-
-
-@dataclass(frozen=True)
-class BenchDatabase:
-    url: str
-    user_id: int
-    products: int
-    api_key: str
 
 
 @pytest.fixture(scope="session")

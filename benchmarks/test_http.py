@@ -20,10 +20,10 @@ import redis
 import requests
 
 from benchmarks import report
-from benchmarks.conftest import BENCH_API_KEY_SECRET, BenchDatabase
 from benchmarks.http_load import interleaved, locust
 from core.settings import Settings
 from models.db import db, release
+from tests.support.bench_database import BENCH_API_KEY_SECRET, BenchDatabase
 from tests.support.environment import settings_env
 from tests.support.processes import REPO, ApiServer, free_port, wait_for
 

@@ -31,11 +31,11 @@ from decimal import Decimal
 
 import pytest
 
-from benchmarks.conftest import BenchDatabase
 from loadtests import scenarios
 from loadtests.vocabulary import WORDS
 from models.db import db, release
 from models.products import ProductRow, list_products
+from tests.support.bench_database import BenchDatabase
 
 QUERIES = 1_000
 WARMUP_QUERIES = 50
