@@ -62,6 +62,10 @@ _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 def is_forbidden_address(ip: IPAddress, *, allow_private: bool) -> bool:
     """Whether the fetcher must refuse to connect to ``ip``."""
     if isinstance(ip, ipaddress.IPv6Address):
+        if ip.scope_id:
+            # A zone id only matters to link-local and other scoped addresses, and picks an
+            # interface of the worker's own: no public source ever needs one.
+            return True
         if ip.ipv4_mapped is not None:
             # The kernel really talks IPv4 to the mapped address, so that is what is judged.
             return is_forbidden_address(ip.ipv4_mapped, allow_private=allow_private)
@@ -91,6 +95,12 @@ def _tunneled_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
     if ip.teredo is not None:
         return list(ip.teredo)  # (server, client): either one is contacted
     return []
+
+
+def check_literal(ip: IPAddress, *, allow_private: bool) -> None:
+    """Raise :class:`BlockedAddressError` if a URL names the forbidden address ``ip`` itself."""
+    if is_forbidden_address(ip, allow_private=allow_private):
+        raise BlockedAddressError(f"{ip} is an address that is not allowed")
 
 
 def resolve_allowed(

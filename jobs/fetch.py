@@ -1,29 +1,35 @@
 """The download step of the image pipeline: fetch a stranger-supplied URL, safely.
 
-Only http(s); every hop's host is resolved once, each answer checked by
-:mod:`jobs.addresses`, and the connection pinned to the checked IP (Host header, SNI and the
-certificate check keep the name), so DNS rebinding cannot slip past the check. Redirects are
-followed by hand, a few at most, each hop checked again. The body is streamed under a byte cap
-and a whole-download deadline. Failures leave as :mod:`jobs.errors` types.
+Every hop's URL is parsed by :func:`core.urls.parse_image_url`, the parser the API validates
+with, and its normalized text is what is sent, so the host checked, the host connected to and
+the host named in errors are one. Only http(s); every hop's host is resolved once, each answer
+checked by :mod:`jobs.addresses`, and the connection pinned to the checked IP (Host header, SNI
+and the certificate check keep the name), so DNS rebinding cannot slip past the check.
+Redirects are followed by hand, a few at most, each hop checked again. The body is streamed
+under a byte cap and a whole-download deadline, and cut off when slower than a minimum rate.
+Failures leave as :mod:`jobs.errors` types.
 """
 
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import logging
 import socket
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import requests
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from jobs.addresses import Resolver, resolve_allowed
+from core.urls import DEFAULT_PORTS, ImageUrl, parse_image_url
+from jobs.addresses import Resolver, check_literal, resolve_allowed
 from jobs.errors import PermanentFetchError, TransientFetchError
 
 logger = logging.getLogger(__name__)
@@ -36,18 +42,24 @@ _HEADERS = {
     "Accept-Encoding": "identity",
 }
 _CHUNK_BYTES = 64 * 1024
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True)
 class FetchLimits:
-    """What one download may cost; timeouts in seconds, total_timeout covers all hops."""
+    """What one download may cost; timeouts in seconds, total_timeout covers all hops.
+
+    A download averaging under ``min_rate`` bytes a second (0: no minimum) once
+    ``min_rate_grace`` seconds have passed is cut off: it would hold a worker thread for the
+    whole total_timeout, attempt after attempt.
+    """
 
     max_bytes: int = 20 * 1024 * 1024
     connect_timeout: float = 3.0
     total_timeout: float = 25.0
     allow_private: bool = False
     max_redirects: int = 3
+    min_rate: int = 1024
+    min_rate_grace: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -74,7 +86,7 @@ def fetch_image(
     adapter = _mount_pinning_adapter(session, limits.allow_private, resolve)
     verify = session.verify if session is not None else True
     try:
-        with _Deadline(limits.total_timeout) as deadline:
+        with _Deadline(limits.total_timeout, limits.min_rate, limits.min_rate_grace) as deadline:
             return _follow(adapter, url, limits, deadline, verify)
     finally:
         if session is None:
@@ -85,14 +97,18 @@ def _follow(
     adapter: HTTPAdapter, url: str, limits: FetchLimits, deadline: _Deadline, verify: Any
 ) -> FetchedImage:
     for _ in range(limits.max_redirects + 1):
-        host = _check_url(url)
+        parsed = _parse(url)
+        host = parsed.host
+        if parsed.ip is not None:
+            check_literal(parsed.ip, allow_private=limits.allow_private)
         if deadline.remaining() <= 0:
             raise TransientFetchError(f"download from {host} took too long")
+        token = _hop_host.set(host)
         # The adapter, not Session.send: the latter reads a whole 3xx body into memory even
         # with allow_redirects=False, and the adapter never follows redirects by itself.
         try:
             response = adapter.send(
-                requests.Request("GET", url, headers=_HEADERS).prepare(),
+                requests.Request("GET", parsed.url, headers=_HEADERS).prepare(),
                 stream=True,
                 timeout=(min(limits.connect_timeout, deadline.remaining()), deadline.remaining()),
                 verify=verify,
@@ -100,25 +116,21 @@ def _follow(
             )
         except requests.RequestException as e:
             raise _translate(e, host, deadline) from e
+        finally:
+            _hop_host.reset(token)
         with response:
             if not response.is_redirect:
-                return _download(response, url, host, limits.max_bytes, deadline)
-            url = urljoin(url, response.headers["Location"])
+                return _download(response, parsed.url, host, limits.max_bytes, deadline)
+            url = urljoin(parsed.url, response.headers["Location"])
     raise PermanentFetchError(f"too many redirects (more than {limits.max_redirects})")
 
 
-def _check_url(url: str) -> str:
-    """The URL's host (safe to show: no userinfo), once its scheme and host are acceptable."""
+def _parse(url: str) -> ImageUrl:
     try:
-        parts = urlsplit(url)
-        host = parts.hostname
+        return parse_image_url(url)
     except ValueError as e:
-        raise PermanentFetchError("invalid URL") from e
-    if parts.scheme.lower() not in _DEFAULT_PORTS:
-        raise PermanentFetchError(f"unsupported URL scheme {parts.scheme!r}: only http and https")
-    if not host:
-        raise PermanentFetchError("URL has no host")
-    return host
+        # The parser's reasons never repeat the URL, so no userinfo reaches a message.
+        raise PermanentFetchError(f"URL {e}") from None
 
 
 def _download(
@@ -131,16 +143,22 @@ def _download(
         raise too_large
     data = bytearray()
     try:
-        # Counts decoded bytes: those are what could exhaust memory if a server compresses anyway.
-        for chunk in response.iter_content(_CHUNK_BYTES):
+        # read1 returns what has arrived rather than waiting for a whole chunk, so the
+        # deadline's byte count follows a slow body. Counts decoded bytes: those are what
+        # could exhaust memory if a server compresses anyway.
+        while chunk := response.raw.read1(_CHUNK_BYTES, decode_content=True):
             data += chunk
+            deadline.received += len(chunk)
             if len(data) > max_bytes:
                 raise too_large
-    except requests.RequestException as e:
-        raise _translate(e, host, deadline) from e
-    if deadline.expired:
+    except (urllib3.exceptions.HTTPError, OSError) as e:
+        if deadline.cut is not None:
+            raise TransientFetchError(f"download from {host} {deadline.cut}") from e
+        logger.info("fetch from %s failed: %s", host, type(e).__name__)
+        raise TransientFetchError(f"connection to {host} failed") from e
+    if deadline.cut is not None:
         # A connection-close body cut off by the deadline ends like a complete one.
-        raise TransientFetchError(f"download from {host} took too long")
+        raise TransientFetchError(f"download from {host} {deadline.cut}")
     return FetchedImage(bytes(data), response.headers.get("Content-Type"), url)
 
 
@@ -164,7 +182,9 @@ def _translate(
     error: requests.RequestException, host: str, deadline: _Deadline
 ) -> TransientFetchError | PermanentFetchError:
     """A requests error as the pipeline's own (the caller chains it with ``from``)."""
-    if deadline.expired or isinstance(error, requests.Timeout):
+    if deadline.cut is not None:
+        return TransientFetchError(f"download from {host} {deadline.cut}")
+    if isinstance(error, requests.Timeout):
         return TransientFetchError(f"download from {host} took too long")
     if isinstance(error, requests.exceptions.InvalidURL):
         return PermanentFetchError("invalid URL")
@@ -198,12 +218,20 @@ class _PinningAdapter(HTTPAdapter):
             request, verify, cert
         )
         host, port, scheme = host_params["host"], host_params["port"], host_params["scheme"]
-        ip = resolve_allowed(
-            host,
-            port or _DEFAULT_PORTS[scheme],
-            allow_private=self.allow_private,
-            resolve=self.resolve,
-        )
+        if host.strip("[]").lower() != _hop_host.get():
+            # requests read the normalized URL otherwise than core.urls: connect to neither.
+            raise PermanentFetchError("URL is ambiguous: its host is read differently")
+        try:
+            ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host)
+        except ValueError:
+            ip = resolve_allowed(
+                host,
+                port or DEFAULT_PORTS[scheme],
+                allow_private=self.allow_private,
+                resolve=self.resolve,
+            )
+        else:
+            check_literal(ip, allow_private=self.allow_private)
         named = f"[{host}]" if ":" in host else host
         request.headers["Host"] = named if port is None else f"{named}:{port}"
         if scheme == "https":
@@ -233,23 +261,33 @@ def _mount_pinning_adapter(
 _current_deadline: contextvars.ContextVar[_Deadline | None] = contextvars.ContextVar(
     "image_fetch_deadline", default=None
 )
+# The host core.urls read for the hop being sent, which the adapter must be connecting to.
+_hop_host: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "image_fetch_hop_host", default=None
+)
 
 
 class _Deadline:
-    """Shuts the download's sockets down when time is up.
+    """Shuts the download's sockets down when time is up or the download is too slow.
 
     Socket timeouts bound each read, not a server trickling a byte at a time, and urllib3
     blocks until a whole chunk arrives, so only another thread can cut a trickle short (in
     the headers too). DNS lookups are outside its reach: the resolver's own timeouts apply.
+    The watching thread sleeps until the moment the byte count, if it stays put, would fall
+    under ``min_rate``, so it wakes a few times per download rather than polling.
     """
 
-    def __init__(self, seconds: float) -> None:
-        self.expires_at = time.monotonic() + seconds
-        self.expired = False
+    def __init__(self, seconds: float, min_rate: int = 0, grace: float = 0.0) -> None:
+        self.started = time.monotonic()
+        self.expires_at = self.started + seconds
+        self.min_rate = min_rate
+        self.grace = grace
+        self.received = 0  # body bytes so far, added to by the downloading thread only
+        self.cut: str | None = None  # why the sockets were shut, once they were
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="fetch-deadline", daemon=True)
 
     def remaining(self) -> float:
         return self.expires_at - time.monotonic()
@@ -257,22 +295,39 @@ class _Deadline:
     def watch(self, sock: socket.socket) -> None:
         with self._lock:
             self._sockets.append(sock)
-            if self.expired:
+            if self.cut is not None:
                 _shut(sock)
 
-    def _expire(self) -> None:
+    def _watch(self) -> None:
+        while True:
+            now = time.monotonic()
+            if now >= self.expires_at:
+                self._cut("took too long")
+                return
+            wake = self.expires_at
+            if self.min_rate:
+                elapsed = now - self.started
+                if elapsed >= self.grace and self.received < self.min_rate * elapsed:
+                    self._cut(f"was slower than {self.min_rate} bytes/s")
+                    return
+                wake = min(wake, self.started + max(self.grace, self.received / self.min_rate))
+            # The floor keeps a count exactly on the line from spinning.
+            if self._done.wait(max(wake - now, 0.01)):
+                return
+
+    def _cut(self, reason: str) -> None:
         with self._lock:
-            self.expired = True
+            self.cut = reason
             for sock in self._sockets:
                 _shut(sock)
 
     def __enter__(self) -> _Deadline:
         self._token = _current_deadline.set(self)
-        self._timer.start()
+        self._thread.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._timer.cancel()
+        self._done.set()
         _current_deadline.reset(self._token)
 
 

@@ -35,6 +35,8 @@ POLICY = [
     ("240.0.0.1", True, True),
     ("255.255.255.255", True, True),
     ("fec0::1", True, True),  # site-local
+    ("fe80::1%lo", True, True),  # with a zone id
+    ("2606:4700::1%eth0", True, True),  # a zone id on a public address: never needed
     # IPv6 forms carrying a forbidden IPv4: not opened by allow_private
     ("2002:7f00:0001::1", True, True),  # 6to4 of 127.0.0.1
     ("2002:a9fe:a9fe::1", True, True),  # 6to4 of 169.254.169.254

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import requests
@@ -96,6 +96,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "200")
         self.end_headers()
         self._write_quietly([b"."] * 200, pause=0.05)
+
+    def _steady(self, _arg: str, query: dict) -> None:
+        # 100 bytes every 20 ms for 1 s: 5000 bytes/s, in pieces far under a read chunk.
+        self.send_response(200)
+        self.send_header("Content-Length", "5000")
+        self.end_headers()
+        self._write_quietly([b"s" * 100] * 50, pause=0.02)
 
     def _trickle_headers(self, _arg: str, _query: dict) -> None:
         self.wfile.write(b"HTTP/1.0 200 OK\r\nX-Slow: ")
@@ -373,18 +380,99 @@ def test_refuses_non_http_urls(url: str) -> None:
         fetch_image(url, LOCAL)
 
 
-def test_messages_never_contain_credentials(server: _Server) -> None:
-    port = server.server_address[1]
-    url = f"http://alice:s3cret@127.0.0.1:{port}/status/404"
+def test_refuses_credentials_without_repeating_them(server: _Server) -> None:
+    url = f"http://alice:s3cret@127.0.0.1:{server.server_address[1]}/image"
+    server.seen.clear()
 
-    with pytest.raises(PermanentFetchError) as not_found:
+    with pytest.raises(PermanentFetchError, match="user name or password") as caught:
         fetch_image(url, LOCAL)
-    with pytest.raises(BlockedAddressError) as blocked:
-        fetch_image(url, STRICT)
 
-    for error in (not_found.value, blocked.value):
-        assert "s3cret" not in str(error)
-        assert "alice" not in str(error)
+    assert "s3cret" not in str(caught.value) and "alice" not in str(caught.value)
+    assert server.seen == []
+
+
+def _no_dns(*args, **kwargs):
+    raise AssertionError("an address literal must be judged without a DNS lookup")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[fe80::1%25lo]/latest/meta-data/",  # zone id: once retried as transient
+        "http://[fe80::a9fe:a9fe%25eth0]:8080/",
+        "http://[::ffff:169.254.169.254]/latest/meta-data/",
+        "http://[64:ff9b::a9fe:a9fe]/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://0xa9fea9fe/",  # 169.254.169.254 as browsers read it
+    ],
+)
+def test_link_local_literals_are_blocked_at_once_even_with_allow_private(url: str) -> None:
+    with pytest.raises(BlockedAddressError, match="not allowed"):
+        fetch_image(url, LOCAL, resolve=_no_dns)
+
+
+def test_backslash_userinfo_trick_is_refused_before_any_request(server: _Server) -> None:
+    # given: urllib.parse reads host 169.254.169.254 here, urllib3 reads 127.0.0.1
+    url = f"http://127.0.0.1:{server.server_address[1]}\\@169.254.169.254/image"
+    server.seen.clear()
+
+    # when
+    with pytest.raises(PermanentFetchError, match="backslash") as caught:
+        fetch_image(url, LOCAL, resolve=_no_dns)
+
+    # then
+    assert not isinstance(caught.value, BlockedAddressError)
+    assert server.seen == []
+
+
+def test_redirect_to_backslash_trick_is_refused(base: str, server: _Server) -> None:
+    target = f"http://127.0.0.1:{server.server_address[1]}\\@169.254.169.254/image"
+
+    redirect = f"/redirect?to={quote(target, safe='')}"  # %5C: a backslash only once decoded
+
+    with pytest.raises(PermanentFetchError, match="backslash"):
+        fetch_image(base + redirect, LOCAL)
+    assert [path for path, _ in server.seen] == [redirect]
+
+
+def test_sends_the_normalized_url(server: _Server) -> None:
+    # given: a numeric host and an escaped unreserved character, as browsers read them
+    port = server.server_address[1]
+
+    image = fetch_image(f"HTTP://2130706433:{port}/%69mage#part", LOCAL)
+
+    assert image.final_url == f"http://127.0.0.1:{port}/image"
+    assert server.seen[-1][0] == "/image"
+
+
+def test_slow_download_is_cut_off_after_the_grace_window(base: str) -> None:
+    # given: 20 bytes/s, far under the minimum, and a total deadline far away
+    limits = FetchLimits(max_bytes=CAP, connect_timeout=1.0, total_timeout=8.0,
+                         allow_private=True, min_rate=1024, min_rate_grace=0.5)
+    started = time.monotonic()
+
+    # when
+    with pytest.raises(TransientFetchError, match="slower than 1024 bytes/s"):
+        fetch_image(f"{base}/trickle-body", limits)
+
+    # then: cut at the end of the grace window, not at the total deadline
+    assert time.monotonic() - started < 3
+
+
+def test_slow_headers_are_cut_off_too(base: str) -> None:
+    limits = FetchLimits(max_bytes=CAP, connect_timeout=1.0, total_timeout=8.0,
+                         allow_private=True, min_rate=1024, min_rate_grace=0.5)
+
+    with pytest.raises(TransientFetchError, match="slower than"):
+        fetch_image(f"{base}/trickle-headers", limits)
+
+
+def test_download_over_the_minimum_rate_completes(base: str) -> None:
+    # given: 5000 bytes/s in 100-byte pieces, each far under a read chunk
+    limits = FetchLimits(max_bytes=10_000, connect_timeout=1.0, total_timeout=8.0,
+                         allow_private=True, min_rate=1024, min_rate_grace=0.3)
+
+    assert fetch_image(f"{base}/steady", limits).data == b"s" * 5000
 
 
 def test_connection_refused_is_transient() -> None:
