@@ -50,6 +50,7 @@ class Settings:
     image_fetch_connect_timeout: float = 3.0
     image_fetch_total_timeout: float = 25.0
     image_fetch_allow_private: bool = False
+    image_fetch_min_rate: int = 1024  # bytes/s averaged after the first 5 s; 0: no minimum
     api_key_secret: str = DEVELOPMENT_API_KEY_SECRET
     log_level: str = "INFO"
     port: int = 8080
@@ -197,6 +198,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
                                        defaults.image_fetch_total_timeout),
         image_fetch_allow_private=read("IMAGE_FETCH_ALLOW_PRIVATE", _boolean,
                                        defaults.image_fetch_allow_private),
+        image_fetch_min_rate=read("IMAGE_FETCH_MIN_RATE", _non_negative_int,
+                                  defaults.image_fetch_min_rate),
         api_key_secret=read("API_KEY_SECRET", _non_empty, defaults.api_key_secret),
         log_level=read("LOG_LEVEL", _log_level, defaults.log_level),
         port=read("PORT", _port, defaults.port),

@@ -43,6 +43,7 @@ def build_pipeline(settings: Settings, *, cache: ProductCache,
         connect_timeout=settings.image_fetch_connect_timeout,
         total_timeout=settings.image_fetch_total_timeout,
         allow_private=settings.image_fetch_allow_private,
+        min_rate=settings.image_fetch_min_rate,
     )
     options = CompressOptions(
         max_pixels=settings.image_max_pixels, max_dimension=settings.image_max_dimension,

@@ -41,7 +41,7 @@ def test_full_urls_override_split_names():
     [("CACHE_ENABLED", "maybe"), ("CACHE_TTL_SECONDS", "-5"), ("IMAGE_FORMAT", "gif"),
      ("IMAGE_QUALITY", "101"), ("PORT", "70000"), ("IMAGE_MAX_BYTES", "lots"),
      ("DATABASE_URL", "mysql://x"), ("LOG_LEVEL", "LOUD"), ("IMAGE_FETCH_TOTAL_TIMEOUT", "0"),
-     ("DB_PORT", "x")],
+     ("DB_PORT", "x"), ("IMAGE_FETCH_MIN_RATE", "-1"), ("IMAGE_FETCH_MIN_RATE", "fast")],
 )
 def test_a_bad_value_names_its_variable(name, value):
     with pytest.raises(SettingsError, match=f"^{name}: "):
@@ -53,3 +53,9 @@ def test_typed_values():
                          "IMAGE_FETCH_ALLOW_PRIVATE": "1", "API_KEY_SECRET": "s3cret"})
     assert settings.cache_enabled is False and settings.image_format == "webp"
     assert settings.image_fetch_allow_private is True and not settings.uses_development_secret
+
+
+def test_fetch_min_rate():
+    assert from_env({}).image_fetch_min_rate == 1024
+    assert from_env({"IMAGE_FETCH_MIN_RATE": "4096"}).image_fetch_min_rate == 4096
+    assert from_env({"IMAGE_FETCH_MIN_RATE": "0"}).image_fetch_min_rate == 0  # no minimum
