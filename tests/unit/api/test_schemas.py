@@ -52,7 +52,10 @@ def test_names_are_trimmed_and_must_not_be_blank():
     "url, ok",
     [("https://a.example/x.jpg", True), ("http://a.example", True),
      ("ftp://a.example/x.jpg", False), ("//a.example/x.jpg", False), ("https://", False),
-     ("javascript:alert(1)", False), ("https://a.example/a b.jpg", False)],
+     ("javascript:alert(1)", False), ("https://a.example/a b.jpg", False),
+     # read as 169.254.169.254 by urllib.parse but fetched from 127.0.0.1 by urllib3
+     ("http://127.0.0.1:18080\\@169.254.169.254/", False), ("http://u:p@a.example/", False),
+     ("http://[fe80::1%25lo]/", True)],  # well-formed: the worker refuses it as blocked
 )
 def test_image_urls_must_be_absolute_http(url, ok):
     raw = msgspec.json.encode({"product_name": "x", "product_price": 1, "product_images": [url]})
