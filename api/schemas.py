@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal, get_type_hints
-from urllib.parse import urlsplit
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from core.urls import parse_image_url
 from models.products import ProductRow
 
 PRICE_MAX = Decimal("99999999.99")
@@ -57,12 +57,12 @@ def _check_price(value: Decimal) -> Decimal:
 
 
 def _check_images(urls: list[str]) -> None:
+    # The worker parses with the same parser, so what passes here reads the same there.
     for index, url in enumerate(urls):
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or any(
-            c.isspace() for c in url
-        ):
-            raise ValueError(f"`product_images[{index}]` must be an absolute http or https URL")
+        try:
+            parse_image_url(url)
+        except ValueError as error:
+            raise ValueError(f"`product_images[{index}]` {error}") from None
 
 
 class UserCreate(Struct, forbid_unknown_fields=True):
