@@ -29,6 +29,7 @@ _NAMES = {
     "image_fetch_connect_timeout": "IMAGE_FETCH_CONNECT_TIMEOUT",
     "image_fetch_total_timeout": "IMAGE_FETCH_TOTAL_TIMEOUT",
     "image_fetch_allow_private": "IMAGE_FETCH_ALLOW_PRIVATE",
+    "image_fetch_min_rate": "IMAGE_FETCH_MIN_RATE",
     "api_key_secret": "API_KEY_SECRET",
     "log_level": "LOG_LEVEL",
 }

@@ -17,7 +17,8 @@ def test_every_setting_survives_the_trip_through_the_environment():
         image_max_bytes=8, image_max_pixels=9, image_max_dimension=10, image_format="webp",
         image_quality=11, image_max_retries=0, image_retry_min_backoff_ms=12,
         image_retry_max_backoff_ms=13, image_fetch_connect_timeout=1.5,
-        image_fetch_total_timeout=2.5, image_fetch_allow_private=True, api_key_secret="x" * 40,
+        image_fetch_total_timeout=2.5, image_fetch_allow_private=True, image_fetch_min_rate=14,
+        api_key_secret="x" * 40,
         log_level="DEBUG")
     assert {f.name for f in dataclasses.fields(Settings) if getattr(changed, f.name)
             == getattr(Settings(), f.name)} == {"port"}  # every other field is off its default
