@@ -104,11 +104,36 @@ def test_permanent_failures_are_not_retried(api, account, images, path, reason_p
     assert images.count(path) == 1
 
 
-def test_blocked_address_fails_without_a_request(api, account):
-    url = "http://169.254.169.254/latest/meta-data/"
+@pytest.mark.parametrize(
+    "host",
+    ["169.254.169.254", "[::ffff:169.254.169.254]", "[fe80::1%25lo]",
+     # 0.0.0.0 reaches the image server on 127.0.0.1 if connected to: proof nothing was
+     "0.0.0.0"],
+)
+def test_blocked_address_fails_without_a_request(api, account, images, host):
+    # given: the worker may reach loopback (the image server), never these
+    url = f"http://{host}:{images.port}/img/secret.png"
+    images.add("secret.png", (PHOTOS / "logo.png").read_bytes())
+    # when
     product = wait_until_settled(api, create(api, account, [url])["id"])
+    # then: a permanent failure at once, naming the address, and no request
     assert product["image_status"] == "failed"
-    assert product["image_errors"][0]["url"] == url
+    [error] = product["image_errors"]
+    assert error["url"] == url
+    assert "not allowed" in error["reason"]
+    assert images.count("/img/secret.png") == 0
+
+
+def test_backslash_userinfo_trick_is_refused_by_the_api(api, account, images):
+    # urllib.parse reads host 169.254.169.254, urllib3 would fetch from the image server
+    url = f"{images.base}\\@169.254.169.254/img/secret.png"
+    images.add("secret.png", (PHOTOS / "logo.png").read_bytes())
+    result = api.simulate_post("/products", headers=account.auth, json={
+        "product_name": "Photo set", "product_price": "10.00", "product_images": [url]})
+    assert result.status_code == 422
+    assert "product_images[0]" in result.json["description"]
+    assert "backslash" in result.json["description"]
+    assert images.count("/img/secret.png") == 0
 
 
 def test_one_bad_image_of_three(api, account, images):
