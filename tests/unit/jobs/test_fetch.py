@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
@@ -528,3 +529,23 @@ def test_https_refuses_a_certificate_for_another_name(tls_server: tuple[_Server,
     with pytest.raises(TransientFetchError, match="TLS handshake with other.example.test"):
         fetch_image(url, LOCAL, session=session, resolve=_resolving_to("127.0.0.1"))
     session.close()
+
+
+def test_refuses_to_connect_where_requests_reads_another_host(
+    server: _Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a parser that, wrongly, reads another host than the one requests connects to
+    from core import urls
+    from jobs import fetch
+
+    def misread(text: str) -> SimpleNamespace:
+        url = urls.parse_image_url(text).url
+        return SimpleNamespace(host="images.example.test", ip=None, url=url)
+
+    monkeypatch.setattr(fetch, "parse_image_url", misread)
+    server.seen.clear()
+
+    # when / then
+    with pytest.raises(PermanentFetchError, match="ambiguous"):
+        fetch_image(f"http://127.0.0.1:{server.server_address[1]}/image", LOCAL)
+    assert server.seen == []
