@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import struct
 import warnings
 import zlib
@@ -25,15 +24,18 @@ from jobs.compress import (
     resize,
 )
 from jobs.errors import ImageRejectedError
-from tests.support.photos import PHOTOS
-from tests.unit.jobs.test_metadata import (
+from tests.support.hostile_images import (
     SECRETS,
     hostile_jpeg,
     hostile_png,
     hostile_webp,
+    opened,
+    photo_image,
+    saved,
     sixteen_bit_png,
     srgb_profile,
 )
+from tests.support.photos import PHOTOS
 
 PHOTO_NAMES = ["chelsea.png", "coffee.png", "rocket.jpg", "logo.png", "no_time_for_that_tiny.gif"]
 DEFAULTS = CompressOptions()
@@ -45,20 +47,10 @@ def _photo(name: str) -> bytes:
     return (PHOTOS / name).read_bytes()
 
 
-def _photo_image(name: str) -> Image.Image:
-    return Image.open(io.BytesIO(_photo(name)))  # from bytes: no file handle left open
 
 
-def _save(image: Image.Image, fmt: str, **params: object) -> bytes:
-    out = io.BytesIO()
-    image.save(out, fmt, **params)
-    return out.getvalue()
 
 
-def _open(data: bytes) -> Image.Image:
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image
 
 
 def _close(actual: tuple[int, ...], expected: tuple[int, ...], tolerance: int = 8) -> bool:
@@ -91,7 +83,7 @@ def _black_png(width: int, height: int) -> bytes:
 
 
 def _phone_photo(size: tuple[int, int] = (4000, 3000)) -> bytes:
-    return _save(_photo_image("rocket.jpg").resize(size), "JPEG", quality=90)
+    return saved(photo_image("rocket.jpg").resize(size), "JPEG", quality=90)
 
 
 def _exif(**tags: object) -> Image.Exif:
@@ -105,7 +97,7 @@ def _transparent_palette_png() -> bytes:
     image = Image.new("P", (32, 32), 0)
     image.putpalette([0, 0, 0, 255, 0, 0])
     image.paste(1, (16, 0, 32, 32))  # right half red, left half index 0: transparent black
-    return _save(image, "PNG", transparency=0)
+    return saved(image, "PNG", transparency=0)
 
 
 # --- the sample photos ----------------------------------------------------------------------
@@ -121,7 +113,7 @@ def test_photo_compresses_to_a_smaller_decodable_image(name, fmt, max_dimension)
     # when
     result = compress_image(source, options)
     # then
-    stored = _open(result.data)
+    stored = opened(result.data)
     assert len(result.data) <= len(source)
     assert stored.size == (result.width, result.height)
     assert max(stored.size) <= max_dimension
@@ -129,12 +121,12 @@ def test_photo_compresses_to_a_smaller_decodable_image(name, fmt, max_dimension)
 
 
 def test_gif_photo_gives_its_first_frame():
-    gif = _photo_image("no_time_for_that_tiny.gif")
+    gif = photo_image("no_time_for_that_tiny.gif")
     first = gif.convert("RGB")
     gif.seek(gif.n_frames - 1)
     last = gif.convert("RGB")
 
-    stored = _open(compress_image(_photo("no_time_for_that_tiny.gif"), WEBP).data).convert("RGB")
+    stored = opened(compress_image(_photo("no_time_for_that_tiny.gif"), WEBP).data).convert("RGB")
 
     def distance(a: Image.Image, b: Image.Image) -> float:
         return sum(ImageStat.Stat(ImageChops.difference(a, b)).mean)
@@ -153,7 +145,7 @@ def test_large_jpeg_is_scaled_to_max_dimension(size, expected):
     result = compress_image(_phone_photo(size), DEFAULTS)
 
     assert (result.width, result.height) == expected
-    assert _open(result.data).size == expected
+    assert opened(result.data).size == expected
     assert not result.kept_source
 
 
@@ -216,11 +208,11 @@ def test_resize_scales_down_and_leaves_small_images_alone():
 )
 def test_exif_orientation_6_is_applied(size, quality, expected):
     # given a photo, left half red, that the camera marks "rotate 90 degrees clockwise"
-    source = _save(_two_halves(size, RED, BLUE), "JPEG", quality=quality, exif=_exif(Orientation=6))
+    source = saved(_two_halves(size, RED, BLUE), "JPEG", quality=quality, exif=_exif(Orientation=6))
     # when
     result = compress_image(source, CompressOptions(quality=95))
     # then the left half is on top
-    stored = _open(result.data)
+    stored = opened(result.data)
     assert (result.width, result.height) == stored.size == expected
     assert not result.kept_source
     width, height = expected
@@ -232,18 +224,18 @@ def test_exif_orientation_6_is_applied(size, quality, expected):
 
 MODE_CASES = [
     # (id, source bytes, pixel to look at, expected RGB of the normalized, flattened image)
-    ("cmyk-jpeg", lambda: _save(Image.new("CMYK", (32, 32), (0, 255, 255, 0)), "JPEG"), RED),
+    ("cmyk-jpeg", lambda: saved(Image.new("CMYK", (32, 32), (0, 255, 255, 0)), "JPEG"), RED),
     ("p-transparent-png", _transparent_palette_png, WHITE),
-    ("la-opaque-png", lambda: _save(Image.new("LA", (32, 32), (100, 255)), "PNG"), (100,) * 3),
-    ("la-transparent-png", lambda: _save(Image.new("LA", (32, 32), (0, 0)), "PNG"), WHITE),
-    ("rgba-webp", lambda: _save(Image.new("RGBA", (32, 32), (0, 0, 0, 0)), "WEBP"), WHITE),
-    ("i16-png", lambda: _save(Image.new("I;16", (32, 32), 32768), "PNG"), (128,) * 3),
-    ("i32-tiff", lambda: _save(Image.new("I", (32, 32), 51200), "TIFF"), (200,) * 3),
-    ("float-tiff", lambda: _save(Image.new("F", (32, 32), 0.5), "TIFF"), (127,) * 3),
-    ("1bit-png", lambda: _save(Image.new("1", (32, 32), 1), "PNG"), WHITE),
-    ("l-jpeg", lambda: _save(Image.new("L", (32, 32), 77), "JPEG"), (77,) * 3),
-    ("rgb-bmp", lambda: _save(Image.new("RGB", (32, 32), (10, 120, 200)), "BMP"), (10, 120, 200)),
-    ("rgb-gif", lambda: _save(Image.new("RGB", (32, 32), (10, 120, 200)), "GIF"), (10, 120, 200)),
+    ("la-opaque-png", lambda: saved(Image.new("LA", (32, 32), (100, 255)), "PNG"), (100,) * 3),
+    ("la-transparent-png", lambda: saved(Image.new("LA", (32, 32), (0, 0)), "PNG"), WHITE),
+    ("rgba-webp", lambda: saved(Image.new("RGBA", (32, 32), (0, 0, 0, 0)), "WEBP"), WHITE),
+    ("i16-png", lambda: saved(Image.new("I;16", (32, 32), 32768), "PNG"), (128,) * 3),
+    ("i32-tiff", lambda: saved(Image.new("I", (32, 32), 51200), "TIFF"), (200,) * 3),
+    ("float-tiff", lambda: saved(Image.new("F", (32, 32), 0.5), "TIFF"), (127,) * 3),
+    ("1bit-png", lambda: saved(Image.new("1", (32, 32), 1), "PNG"), WHITE),
+    ("l-jpeg", lambda: saved(Image.new("L", (32, 32), 77), "JPEG"), (77,) * 3),
+    ("rgb-bmp", lambda: saved(Image.new("RGB", (32, 32), (10, 120, 200)), "BMP"), (10, 120, 200)),
+    ("rgb-gif", lambda: saved(Image.new("RGB", (32, 32), (10, 120, 200)), "GIF"), (10, 120, 200)),
 ]
 
 
@@ -258,15 +250,15 @@ def test_every_pixel_mode_becomes_8_bit_rgb(make_source: Callable[[], bytes], ex
     # then
     assert image.mode in ("RGB", "RGBA")
     assert _close(flatten(image).getpixel((4, 4)), expected)
-    assert _open(compress_image(source, DEFAULTS).data).size == (32, 32)
+    assert opened(compress_image(source, DEFAULTS).data).size == (32, 32)
 
 
 def test_transparent_pixels_become_white_in_jpeg():
     # given logo.png (fully opaque as shipped) with a transparent black corner
-    logo = _photo_image("logo.png").convert("RGBA")
+    logo = photo_image("logo.png").convert("RGBA")
     logo.paste((0, 0, 0, 0), (0, 0, 100, 100))
     # when
-    stored = _open(compress_image(_save(logo, "PNG"), DEFAULTS).data)
+    stored = opened(compress_image(saved(logo, "PNG"), DEFAULTS).data)
     # then
     assert stored.mode == "RGB"
     assert _close(stored.getpixel((10, 10)), WHITE)
@@ -274,10 +266,10 @@ def test_transparent_pixels_become_white_in_jpeg():
 
 
 def test_webp_keeps_transparency():
-    logo = _photo_image("logo.png").convert("RGBA")
+    logo = photo_image("logo.png").convert("RGBA")
     logo.paste((0, 0, 0, 0), (0, 0, 100, 100))
 
-    stored = _open(compress_image(_save(logo, "PNG"), WEBP).data)
+    stored = opened(compress_image(saved(logo, "PNG"), WEBP).data)
 
     assert stored.mode == "RGBA"
     assert stored.getpixel((10, 10))[3] == 0
@@ -285,7 +277,7 @@ def test_webp_keeps_transparency():
 
 
 def test_opaque_alpha_channel_is_dropped():
-    assert normalize(_photo_image("logo.png")).mode == "RGB"
+    assert normalize(photo_image("logo.png")).mode == "RGB"
 
 
 def test_plain_rgb_image_is_normalized_without_a_copy():
@@ -297,15 +289,15 @@ def test_plain_rgb_image_is_normalized_without_a_copy():
 def test_gif_gives_its_first_frame():
     # given a two-frame animation, red then blue
     frames = [Image.new("RGB", (32, 32), RED), Image.new("RGB", (32, 32), BLUE)]
-    source = _save(frames[0], "GIF", save_all=True, append_images=frames[1:])
+    source = saved(frames[0], "GIF", save_all=True, append_images=frames[1:])
     # when
-    stored = _open(compress_image(source, DEFAULTS).data)
+    stored = opened(compress_image(source, DEFAULTS).data)
     # then
     assert _close(stored.getpixel((16, 16)), RED)
 
 
 def _adobe_rgb_profile() -> bytes:
-    return _photo_image("rocket.jpg").info["icc_profile"]  # Adobe RGB (1998)
+    return photo_image("rocket.jpg").info["icc_profile"]  # Adobe RGB (1998)
 
 
 @pytest.mark.skipif(compress.ImageCms is None, reason="Pillow built without littlecms")
@@ -313,9 +305,9 @@ def _adobe_rgb_profile() -> bytes:
 def test_non_srgb_profile_is_converted_to_srgb(size):
     # given a flat green as Adobe RGB numbers
     green = Image.new("RGB", (size, size), (30, 160, 60))
-    source = _save(green, "PNG", icc_profile=_adobe_rgb_profile())
+    source = saved(green, "PNG", icc_profile=_adobe_rgb_profile())
     # when
-    stored = _open(compress_image(source, DEFAULTS).data)
+    stored = opened(compress_image(source, DEFAULTS).data)
     # then the numbers are sRGB's for the same colour, and no profile is left to reinterpret them
     assert _close(stored.getpixel((32, 32)), (0, 161, 47), 6)
     assert "icc_profile" not in stored.info
@@ -323,17 +315,17 @@ def test_non_srgb_profile_is_converted_to_srgb(size):
 
 def test_without_imagecms_colours_are_kept_as_decoded(monkeypatch):
     monkeypatch.setattr(compress, "ImageCms", None)
-    source = _save(Image.new("RGB", (64, 64), (30, 160, 60)), "PNG", icc_profile=b"junk")
+    source = saved(Image.new("RGB", (64, 64), (30, 160, 60)), "PNG", icc_profile=b"junk")
 
-    stored = _open(compress_image(source, DEFAULTS).data)
+    stored = opened(compress_image(source, DEFAULTS).data)
 
     assert _close(stored.getpixel((32, 32)), (30, 160, 60), 6)
 
 
 def test_unusable_profile_is_ignored():
-    source = _save(Image.new("RGB", (64, 64), (30, 160, 60)), "PNG", icc_profile=b"junk")
+    source = saved(Image.new("RGB", (64, 64), (30, 160, 60)), "PNG", icc_profile=b"junk")
 
-    stored = _open(compress_image(source, DEFAULTS).data)
+    stored = opened(compress_image(source, DEFAULTS).data)
 
     assert _close(stored.getpixel((32, 32)), (30, 160, 60), 6)
 
@@ -341,15 +333,15 @@ def test_unusable_profile_is_ignored():
 @pytest.mark.parametrize("options", [DEFAULTS, WEBP], ids=["jpeg", "webp"])
 def test_output_has_no_metadata(options):
     # given a photo carrying EXIF, a comment and a non-sRGB profile
-    photo = _photo_image("coffee.png")
+    photo = photo_image("coffee.png")
     exif = _exif(Make="ACME", Model="Phone 9", Orientation=1, DateTime="2024:01:02 03:04:05")
-    source = _save(
+    source = saved(
         photo, "JPEG", quality=95, exif=exif, comment=b"secret", icc_profile=_adobe_rgb_profile()
     )
     # when
     result = compress_image(source, options)
     # then
-    stored = _open(result.data)
+    stored = opened(result.data)
     assert not result.kept_source
     assert not stored.getexif()
     assert not {"exif", "icc_profile", "comment", "xmp"} & stored.info.keys()
@@ -369,8 +361,8 @@ def test_output_has_no_metadata(options):
         pytest.param(_photo("rocket.jpg")[:20_000], id="truncated-jpeg"),
         pytest.param(b"\x89PNG\r\n\x1a\n", id="png-signature-only"),
         pytest.param(bytes(range(256)) * 8, id="garbage"),
-        pytest.param(_save(Image.new("RGB", (16, 16)), "ICO"), id="ico"),
-        pytest.param(_save(Image.new("RGB", (16, 16)), "PPM"), id="ppm"),
+        pytest.param(saved(Image.new("RGB", (16, 16)), "ICO"), id="ico"),
+        pytest.param(saved(Image.new("RGB", (16, 16)), "PPM"), id="ppm"),
     ],
 )
 def test_not_a_supported_image_is_rejected(source):
@@ -393,7 +385,7 @@ def test_decompression_bomb_is_rejected_before_decoding_pixels(monkeypatch):
 
 
 def test_bomb_helper_makes_real_pngs():
-    assert _open(_black_png(1000, 999)).getextrema() == (0, 0)
+    assert opened(_black_png(1000, 999)).getextrema() == (0, 0)
 
 
 def test_pillows_own_bomb_limit_is_turned_into_a_rejection():
@@ -413,7 +405,7 @@ def test_pillows_bomb_warning_is_turned_into_a_rejection(action):
 
 @pytest.mark.parametrize(("max_pixels", "accepted"), [(10_000, True), (9_999, False)])
 def test_max_pixels_is_width_times_height(max_pixels, accepted):
-    source = _save(Image.new("RGB", (100, 100)), "PNG")
+    source = saved(Image.new("RGB", (100, 100)), "PNG")
     options = CompressOptions(max_pixels=max_pixels)
 
     if accepted:
@@ -433,7 +425,7 @@ def test_max_pixels_is_width_times_height(max_pixels, accepted):
 def test_output_format(options, pil_format, content_type, extension):
     result = compress_image(_photo("coffee.png"), options)
 
-    assert _open(result.data).format == pil_format
+    assert opened(result.data).format == pil_format
     assert (result.content_type, result.extension) == (content_type, extension)
     assert not result.kept_source
 
@@ -441,22 +433,22 @@ def test_output_format(options, pil_format, content_type, extension):
 def test_encode_writes_the_configured_format():
     image = Image.new("RGBA", (8, 8), (0, 0, 0, 0))
 
-    assert _open(encode(image, DEFAULTS)).format == "JPEG"
-    assert _open(encode(image, WEBP)).format == "WEBP"
+    assert opened(encode(image, DEFAULTS)).format == "JPEG"
+    assert opened(encode(image, WEBP)).format == "WEBP"
 
 
 def _tiny_png() -> bytes:
-    frame = _photo_image("no_time_for_that_tiny.gif").convert("RGB").quantize(16)
-    return _save(frame, "PNG", optimize=True)
+    frame = photo_image("no_time_for_that_tiny.gif").convert("RGB").quantize(16)
+    return saved(frame, "PNG", optimize=True)
 
 
 def _tiny_jpeg() -> bytes:
-    small = _photo_image("rocket.jpg").resize((64, 43))
-    return _save(small, "JPEG", quality=30, optimize=True)
+    small = photo_image("rocket.jpg").resize((64, 43))
+    return saved(small, "JPEG", quality=30, optimize=True)
 
 
 def _tiny_webp() -> bytes:
-    return _save(_photo_image("rocket.jpg").resize((48, 32)), "WEBP", quality=30)
+    return saved(photo_image("rocket.jpg").resize((48, 32)), "WEBP", quality=30)
 
 
 @pytest.mark.parametrize(
@@ -477,7 +469,7 @@ def test_already_small_source_is_kept(make_source, options, content_type, extens
     # then
     assert result.kept_source
     assert len(result.data) <= len(source)
-    assert _open(result.data).tobytes() == _open(source).tobytes()
+    assert opened(result.data).tobytes() == opened(source).tobytes()
     assert (result.content_type, result.extension) == (content_type, extension)
     assert (result.width, result.height) == size
 
@@ -485,9 +477,9 @@ def test_already_small_source_is_kept(make_source, options, content_type, extens
 @pytest.mark.parametrize(
     ("make_source", "options", "size"),
     [
-        pytest.param(lambda: _save(Image.new("P", (14, 25)), "GIF"), DEFAULTS, (14, 25), id="gif"),
+        pytest.param(lambda: saved(Image.new("P", (14, 25)), "GIF"), DEFAULTS, (14, 25), id="gif"),
         pytest.param(
-            lambda: _save(
+            lambda: saved(
                 Image.new("RGB", (8, 8)),
                 "PNG",
                 save_all=True,
@@ -511,7 +503,7 @@ def test_source_that_must_be_reencoded_is_not_kept(make_source, options, size):
     assert len(result.data) >= len(source)
     assert not result.kept_source
     assert (result.content_type, result.extension) == ("image/jpeg", "jpg")
-    assert _open(result.data).size == (result.width, result.height) == size
+    assert opened(result.data).size == (result.width, result.height) == size
 
 
 def _info(fmt: str = "JPEG", size: tuple[int, int] = (640, 427), **fields: object) -> SourceInfo:
@@ -542,8 +534,8 @@ def test_can_keep_source(info, expected):
 
 
 def test_phone_mpo_jpeg_is_decoded_as_jpeg():
-    photo = _photo_image("rocket.jpg")
-    source = _save(photo, "MPO", save_all=True, append_images=[photo.resize((160, 107))])
+    photo = photo_image("rocket.jpg")
+    source = saved(photo, "MPO", save_all=True, append_images=[photo.resize((160, 107))])
 
     result = compress_image(source, DEFAULTS)
 
@@ -568,7 +560,7 @@ PIXEL_INFO_KEYS = {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "
 
 
 def _assert_no_metadata(data: bytes) -> None:
-    stored = _open(data)
+    stored = opened(data)
     assert not stored.getexif()
     assert stored.info.keys() <= PIXEL_INFO_KEYS, stored.info.keys()
     assert not getattr(stored, "text", {})
@@ -599,7 +591,7 @@ def test_kept_source_has_its_metadata_stripped(make_source, extension, options):
     assert result.extension == extension
     assert len(result.data) < len(source)
     _assert_no_metadata(result.data)
-    assert _open(result.data).tobytes() == _open(source).tobytes()
+    assert opened(result.data).tobytes() == opened(source).tobytes()
 
 
 @pytest.mark.parametrize("options", [DEFAULTS, WEBP], ids=["jpeg", "webp"])
@@ -626,7 +618,7 @@ def test_16_bit_png_is_reencoded_as_8_bit_even_if_larger(color):
     # when
     result = compress_image(source, DEFAULTS)
     # then
-    stored = _open(result.data)
+    stored = opened(result.data)
     assert not result.kept_source
     assert len(result.data) > len(source)
     assert stored.format == "JPEG" and stored.mode in ("L", "RGB")
@@ -637,7 +629,7 @@ def test_16_bit_png_is_reencoded_as_8_bit_even_if_larger(color):
 def test_small_non_srgb_source_is_reencoded_even_if_larger():
     # given four colours of noise, which PNG keeps small and JPEG at quality 100 cannot
     noise = Image.effect_noise((32, 32), 64).convert("RGB").quantize(4)
-    source = _save(noise, "PNG", icc_profile=_adobe_rgb_profile())
+    source = saved(noise, "PNG", icc_profile=_adobe_rgb_profile())
     # when
     result = compress_image(source, CompressOptions(quality=100))
     # then

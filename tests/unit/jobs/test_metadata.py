@@ -6,12 +6,10 @@ comments and text chunks; tests/unit/jobs/test_compress.py runs them through the
 
 from __future__ import annotations
 
-import io
 import struct
-import zlib
 
 import pytest
-from PIL import ExifTags, Image, ImageCms, PngImagePlugin
+from PIL import ExifTags, Image, PngImagePlugin
 
 from jobs.metadata import (
     NotStrippableError,
@@ -21,149 +19,31 @@ from jobs.metadata import (
     strip_png,
     strip_webp,
 )
+from tests.support.hostile_images import (
+    METADATA_MARKERS,
+    SECRETS,
+    XMP,
+    gps_exif,
+    hostile_jpeg,
+    hostile_png,
+    hostile_webp,
+    jpeg_segment,
+    opened,
+    photo_image,
+    pixel_data,
+    png_chunk,
+    saved,
+    sixteen_bit_png,
+    srgb_profile,
+)
 from tests.support.photos import PHOTOS
 
+
 # Every secret a builder plants; the first two are in every hostile source.
-SECRETS = (
-    b"SECRET-GPS",
-    b"HostileCam",
-    b"SECRET-SERIAL",
-    b"SECRET-XMP",
-    b"SECRET-COMMENT",
-    b"SECRET-IPTC",
-    b"SECRET-AUTHOR",
-    b"SECRET-ZTXT",
-    b"SECRET-ITXT",
-    b"SECRET-PRIVATE",
-    b"SECRET-TRAILER",
-    b"SECRET-THUMB",
-)
-XMP = (
-    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description '
-    b'exif:GPSLatitude="48,51.48N SECRET-GPS" tiff:Make="HostileCam">SECRET-XMP'
-    b"</rdf:Description></rdf:RDF></x:xmpmeta>"
-)
-# Block names that must not survive, searched for as bytes in stripped files.
-METADATA_MARKERS = (b"Exif\0\0", b"http://ns.adobe.com", b"Photoshop 3.0", b"tEXt", b"zTXt",
-                    b"iTXt", b"tIME", b"eXIf", b"iCCP", b"EXIF", b"XMP ", b"ICCP")
-
-
-def _photo_image(name: str) -> Image.Image:
-    return Image.open(io.BytesIO((PHOTOS / name).read_bytes()))
-
-
-def _save(image: Image.Image, fmt: str, **params: object) -> bytes:
-    out = io.BytesIO()
-    image.save(out, fmt, **params)
-    return out.getvalue()
-
-
-def _open(data: bytes) -> Image.Image:
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image
-
-
-def _pixels(data: bytes) -> tuple[str, tuple[int, int], bytes]:
-    image = _open(data)
-    return image.mode, image.size, image.tobytes()
-
-
-def srgb_profile() -> bytes:
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-
-
-def gps_exif() -> Image.Exif:
-    """A phone's EXIF: camera make and model, body serial and a GPS position."""
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = "HostileCam"
-    exif[ExifTags.Base.Model] = "HostileCam X1"
-    exif[ExifTags.Base.Orientation] = 1
-    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.BodySerialNumber] = "SECRET-SERIAL"
-    exif.get_ifd(ExifTags.IFD.GPSInfo).update(
-        {
-            ExifTags.GPS.GPSLatitudeRef: "N",
-            ExifTags.GPS.GPSLatitude: (48.0, 51.0, 29.0),
-            ExifTags.GPS.GPSLongitudeRef: "E",
-            ExifTags.GPS.GPSLongitude: (2.0, 17.0, 40.0),
-            ExifTags.GPS.GPSDateStamp: "SECRET-GPS",
-        }
-    )
-    return exif
-
-
-def _jpeg_segment(marker: int, payload: bytes) -> bytes:
-    return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
-
-
-def hostile_jpeg(size: tuple[int, int] = (64, 43), quality: int = 30) -> bytes:
-    """rocket.jpg, small, with EXIF GPS, XMP, a comment, IPTC, an sRGB profile and a trailer."""
-    small = _photo_image("rocket.jpg").resize(size)
-    data = _save(small, "JPEG", quality=quality, optimize=True, exif=gps_exif(), xmp=XMP,
-                 comment=b"SECRET-COMMENT HostileCam", icc_profile=srgb_profile())
-    iptc = _jpeg_segment(0xED, b"Photoshop 3.0\x008BIM\x04\x04\0\0\0\0\0\x10SECRET-IPTC     ")
-    return data[:2] + iptc + data[2:] + b"SECRET-TRAILER"
-
-
-def _png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def _png_chunk_bodies(data: bytes, kind: bytes) -> list[bytes]:
-    bodies, pos = [], 8
-    while pos < len(data):
-        length, found = struct.unpack(">I4s", data[pos : pos + 8])
-        if found == kind:
-            bodies.append(data[pos + 8 : pos + 8 + length])
-        pos += 12 + length
-    return bodies
-
-
-def hostile_png(secrets: bool = True) -> bytes:
-    """chelsea.png, small and in 8 colours, with chelsea's own sRGB profile and XMP camera data;
-    with ``secrets`` also text, compressed and international text, time, eXIf, a private chunk
-    and a trailer."""
-    chelsea = _photo_image("chelsea.png")
-    info = PngImagePlugin.PngInfo()
-    for body in _png_chunk_bodies((PHOTOS / "chelsea.png").read_bytes(), b"iTXt"):
-        info.add(b"iTXt", body)  # XML:com.adobe.xmp, the camera's settings
-    params: dict[str, object] = {"icc_profile": chelsea.info["icc_profile"], "pnginfo": info}
-    if secrets:
-        info.add_text("Author", "SECRET-AUTHOR")
-        info.add_text("GPS", "48.8581 N 2.2945 E SECRET-GPS")
-        info.add_text("Comment", "SECRET-ZTXT HostileCam", zip=True)
-        info.add_itxt("Description", "SECRET-ITXT", lang="en", tkey="Description")
-        info.add(b"tIME", struct.pack(">HBBBBB", 2024, 5, 6, 7, 8, 9))
-        info.add(b"prVt", b"SECRET-PRIVATE")  # an ancillary, private chunk nobody knows
-        params["exif"] = gps_exif()
-    data = _save(chelsea.resize((24, 16)).quantize(8), "PNG", **params)
-    return data + b"SECRET-TRAILER" if secrets else data
-
-
-def hostile_webp() -> bytes:
-    """rocket.jpg as a small WebP with EXIF GPS, XMP and an sRGB profile."""
-    small = _photo_image("rocket.jpg").resize((48, 32))
-    return _save(small, "WEBP", quality=30, exif=gps_exif(), xmp=XMP, icc_profile=srgb_profile())
-
-
-def sixteen_bit_png(color: bool = False) -> bytes:
-    """A flat 32x32 PNG at 16 bits per sample (grey or RGB), with an author's name."""
-    channels = 3 if color else 1
-    row = b"\0" + b"\x80\x00" * channels * 32
-    header = struct.pack(">IIBBBBB", 32, 32, 16, 2 if color else 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"tEXt", b"Author\0SECRET-AUTHOR HostileCam SECRET-GPS")
-        + _png_chunk(b"IDAT", zlib.compress(row * 32, 9))
-        + _png_chunk(b"IEND", b"")
-    )
-
-
 def _assert_clean(stripped: bytes, source: bytes) -> None:
-    assert _pixels(stripped) == _pixels(source)
+    assert pixel_data(stripped) == pixel_data(source)
     assert len(stripped) < len(source)
-    stored = _open(stripped)
+    stored = opened(stripped)
     assert not stored.getexif()
     assert not {"exif", "xmp", "comment", "icc_profile", "photoshop", "XML:com.adobe.xmp"} & (
         stored.info.keys()
@@ -177,7 +57,7 @@ def _assert_clean(stripped: bytes, source: bytes) -> None:
 
 
 def test_hostile_sources_carry_their_metadata():
-    jpeg, png, webp = _open(hostile_jpeg()), _open(hostile_png()), _open(hostile_webp())
+    jpeg, png, webp = opened(hostile_jpeg()), opened(hostile_png()), opened(hostile_webp())
 
     assert jpeg.getexif().get_ifd(ExifTags.IFD.GPSInfo)[ExifTags.GPS.GPSDateStamp] == "SECRET-GPS"
     assert {"xmp", "comment", "icc_profile", "photoshop"} <= jpeg.info.keys()
@@ -198,27 +78,27 @@ def test_jpeg_keeps_only_pixels():
 
 def test_progressive_jpeg_loses_blocks_between_scans():
     # given a progressive JPEG with a comment and an APP1 between its scans
-    data = _save(_photo_image("rocket.jpg").resize((80, 60)), "JPEG", progressive=True)
+    data = saved(photo_image("rocket.jpg").resize((80, 60)), "JPEG", progressive=True)
     second_scan = data.index(b"\xff\xda", data.index(b"\xff\xda") + 2)
-    hidden = _jpeg_segment(0xFE, b"SECRET-COMMENT") + _jpeg_segment(0xE1, b"Exif\0\0SECRET-GPS")
+    hidden = jpeg_segment(0xFE, b"SECRET-COMMENT") + jpeg_segment(0xE1, b"Exif\0\0SECRET-GPS")
     source = data[:second_scan] + hidden + data[second_scan:]
-    assert _open(source).info["progressive"]
+    assert opened(source).info["progressive"]
     # when / then
     _assert_clean(strip_jpeg(source), source)
 
 
 def test_jfif_thumbnail_and_jfxx_are_dropped_and_adobe_is_kept():
     # given a CMYK JPEG (its Adobe segment says how to read the colours) with thumbnails
-    data = _save(Image.new("CMYK", (16, 16), (0, 255, 255, 0)), "JPEG")
-    jfif = _jpeg_segment(0xE0, b"JFIF\0\x01\x02\x01\0\x48\0\x48\x04\x01SECRET-THUMB")
-    jfxx = _jpeg_segment(0xE0, b"JFXX\0\x13SECRET-THUMB")
+    data = saved(Image.new("CMYK", (16, 16), (0, 255, 255, 0)), "JPEG")
+    jfif = jpeg_segment(0xE0, b"JFIF\0\x01\x02\x01\0\x48\0\x48\x04\x01SECRET-THUMB")
+    jfxx = jpeg_segment(0xE0, b"JFXX\0\x13SECRET-THUMB")
     source = data[:2] + jfif + jfxx + data[2:]
     # when
     stripped = strip_jpeg(source)
     # then
     _assert_clean(stripped, source)
-    assert _open(stripped).info["adobe"]
-    assert _open(stripped).info["jfif_density"] == (72, 72)
+    assert opened(stripped).info["adobe"]
+    assert opened(stripped).info["jfif_density"] == (72, 72)
 
 
 @pytest.mark.parametrize(
@@ -226,8 +106,8 @@ def test_jfif_thumbnail_and_jfxx_are_dropped_and_adobe_is_kept():
     [
         pytest.param(b"", id="empty"),
         pytest.param(b"\x89PNG\r\n\x1a\n", id="not-jpeg"),
-        pytest.param(_save(Image.new("RGB", (8, 8)), "JPEG")[:-2], id="no-eoi"),
-        pytest.param(_save(Image.new("RGB", (8, 8)), "JPEG")[:40], id="truncated-segment"),
+        pytest.param(saved(Image.new("RGB", (8, 8)), "JPEG")[:-2], id="no-eoi"),
+        pytest.param(saved(Image.new("RGB", (8, 8)), "JPEG")[:40], id="truncated-segment"),
         pytest.param(b"\xff\xd8\xff\xd8", id="second-soi"),
     ],
 )
@@ -261,12 +141,12 @@ def test_png_transparency_and_palette_are_kept():
     image.paste(1, (8, 0, 16, 16))
     info = PngImagePlugin.PngInfo()
     info.add_text("Author", "SECRET-AUTHOR")
-    source = _save(image, "PNG", transparency=0, pnginfo=info)
+    source = saved(image, "PNG", transparency=0, pnginfo=info)
 
     stripped = strip_png(source)
 
     _assert_clean(stripped, source)
-    assert _open(stripped).info["transparency"] == 0
+    assert opened(stripped).info["transparency"] == 0
 
 
 @pytest.mark.parametrize(
@@ -275,12 +155,12 @@ def test_png_transparency_and_palette_are_kept():
         pytest.param(b"GIF89a", id="not-png"),
         pytest.param(hostile_png()[:60], id="truncated"),
         pytest.param(
-            _save(Image.new("RGB", (8, 8)), "PNG", save_all=True,
+            saved(Image.new("RGB", (8, 8)), "PNG", save_all=True,
                   append_images=[Image.new("RGB", (8, 8), "red")]),
             id="animated",
         ),
         pytest.param(
-            b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", bytes(13)) + _png_chunk(b"ZZZZ", b""),
+            b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", bytes(13)) + png_chunk(b"ZZZZ", b""),
             id="unknown-critical-chunk",
         ),
     ],
@@ -295,8 +175,8 @@ def test_png_that_cannot_be_walked_is_refused(source):
     [
         (sixteen_bit_png(), 16),
         (sixteen_bit_png(color=True), 16),
-        (_save(Image.new("RGB", (4, 4)), "PNG"), 8),
-        (_save(Image.new("1", (4, 4)), "PNG"), 1),
+        (saved(Image.new("RGB", (4, 4)), "PNG"), 8),
+        (saved(Image.new("1", (4, 4)), "PNG"), 1),
     ],
 )
 def test_png_bit_depth(source, bits):
@@ -318,9 +198,9 @@ def _webp_chunks(data: bytes) -> list[bytes]:
 @pytest.mark.parametrize("lossless", [False, True])
 def test_webp_keeps_only_pixels(lossless):
     # given a WebP with alpha, metadata and a chunk nobody knows (odd-sized: padded)
-    image = _photo_image("logo.png").resize((40, 40)).convert("RGBA")
+    image = photo_image("logo.png").resize((40, 40)).convert("RGBA")
     image.paste((0, 0, 0, 0), (0, 0, 10, 10))
-    data = _save(image, "WEBP", lossless=lossless, quality=30, exif=gps_exif(), xmp=XMP,
+    data = saved(image, "WEBP", lossless=lossless, quality=30, exif=gps_exif(), xmp=XMP,
                  icc_profile=srgb_profile())
     unknown = b"prVt" + struct.pack("<I", 15) + b"SECRET-PRIVATE!\0"
     body = data[12:] + unknown
@@ -332,12 +212,12 @@ def test_webp_keeps_only_pixels(lossless):
     assert struct.unpack("<I", stripped[4:8])[0] == len(stripped) - 8
     assert _webp_chunks(stripped)[0] == b"VP8X"
     assert stripped[20] & 0x2C == 0  # no ICC, EXIF or XMP announced
-    assert _open(stripped).mode == "RGBA"
+    assert opened(stripped).mode == "RGBA"
 
 
 def test_webp_that_cannot_be_walked_is_refused():
     frames = [Image.new("RGB", (8, 8)), Image.new("RGB", (8, 8), "red")]
-    animated = _save(frames[0], "WEBP", save_all=True, append_images=frames[1:])
+    animated = saved(frames[0], "WEBP", save_all=True, append_images=frames[1:])
 
     for source in (b"RIFF\0\0\0\0WAVE", hostile_webp()[:-10], animated):
         with pytest.raises(NotStrippableError):
@@ -359,4 +239,4 @@ def test_stripping_twice_changes_nothing_more(make_source, pil_format):
 
 def test_other_formats_are_refused():
     with pytest.raises(NotStrippableError):
-        strip_metadata(_save(Image.new("RGB", (4, 4)), "GIF"), "GIF")
+        strip_metadata(saved(Image.new("RGB", (4, 4)), "GIF"), "GIF")
