@@ -87,11 +87,18 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _quality(text: str) -> int:
-    value = int(text)
-    if not 1 <= value <= 100:
-        raise ValueError("expected an integer from 1 to 100")
-    return value
+def _integer_from(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise ValueError(f"expected an integer from {low} to {high}")
+        return value
+
+    return parse
+
+
+_quality = _integer_from(1, 100)
+_port = _integer_from(1, 65535)
 
 
 def _image_format(text: str) -> str:
@@ -105,13 +112,6 @@ def _log_level(text: str) -> str:
     value = text.strip().upper()
     if value not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
-    return value
-
-
-def _port(text: str) -> int:
-    value = int(text)
-    if not 1 <= value <= 65535:
-        raise ValueError("expected a port number from 1 to 65535")
     return value
 
 
