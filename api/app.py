@@ -13,6 +13,7 @@ from api import errors
 from api.auth import Authenticator
 from api.catalog import Catalog
 from api.checks import broker_check, cache_check, database_check
+from api.head import HeadAsGet
 from api.metrics import Metrics, RequestMetrics, count_cache_result
 from api.middleware import DatabaseConnections, RequestLog, UnreadBodies
 from api.openapi import OpenApi
@@ -33,8 +34,9 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
       cache: the product cache; by default one on ``settings.redis_url``. Tests pass their
         own to reach its hooks.
     """
+    # HeadAsGet goes last, so that the others log and count a HEAD as the HEAD it is.
     app = falcon.App(middleware=[UnreadBodies(), RequestLog(), RequestMetrics(),
-                                 DatabaseConnections()])
+                                 DatabaseConnections(), HeadAsGet()])
     json = falcon.media.JSONHandler(dumps=orjson.dumps, loads=orjson.loads)
     app.req_options.media_handlers[falcon.MEDIA_JSON] = json
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json

@@ -72,3 +72,50 @@ def test_json_in_utf8_is_taken(client, make_user, content_type):
         headers={**account.auth, "Content-Type": content_type})
     assert result.status_code == 201
     assert result.json["product_name"] == "café"
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/products", {"product_name": "a\u0000b", "product_price": "1"}),
+    ("/products", {"product_name": "lamp", "product_price": "1",
+                   "product_description": "\u0000"}),
+    ("/users", {"name": "a\u0000b", "email": "nul@example.com"}),
+    ("/users", {"name": "Ada", "email": "a\u0000@example.com"}),
+], ids=["product-name", "description", "user-name", "email"])
+def test_a_nul_character_is_a_422_and_writes_nothing(client, make_user, clean_database, path,
+                                                     body):
+    account = make_user()
+    users_before = count(clean_database, "users")
+
+    result = client.simulate_post(path, json=body, headers=account.auth)
+
+    assert result.status_code == 422, result.text
+    assert count(clean_database, "users") == users_before
+    assert count(clean_database, "products") == 0
+
+
+def test_a_nul_character_in_a_patch_is_a_422_and_changes_nothing(client, make_user,
+                                                                  make_product):
+    account = make_user()
+    product = make_product(account)
+    before = client.simulate_get(f"/products/{product['id']}").json
+
+    result = client.simulate_patch(f"/products/{product['id']}",
+                                   json={"product_name": "x\u0000"}, headers=account.auth)
+
+    assert result.status_code == 422
+    assert client.simulate_get(f"/products/{product['id']}").json == before
+
+
+@pytest.mark.parametrize("route", ["/products/{id}", "/products?user_id={user_id}",
+                                   "/users/{user_id}", "/healthz", "/openapi.json"])
+def test_head_works_wherever_get_does(client, make_user, make_product, route):
+    account = make_user()
+    product = make_product(account)
+    path = route.format(id=product["id"], user_id=account.id)
+
+    got = client.simulate_get(path)
+    head = client.simulate_head(path)
+
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
