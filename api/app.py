@@ -53,6 +53,7 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
                         cursor_secret=cursor_secret)
     app.add_route("/users", users)
     app.add_route("/users/{user_id}", users, suffix="item")
+    app.add_route("/users/{user_id}/api-key", users, suffix="api_key")
     app.add_route("/products", products)
     app.add_route("/products/{product_id}", products, suffix="item")
     app.add_route("/healthz", Health())

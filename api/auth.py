@@ -42,9 +42,13 @@ class Authenticator:
         """The key's user; raises 401 when the request carries no valid key."""
         user_id = self.user_id(req)
         if user_id is None:
-            raise falcon.HTTPUnauthorized(
-                title="Unauthorized",
-                description="A valid API key is required: send `Authorization: Bearer <api_key>`.",
-                challenges=["Bearer"],
-            )
+            raise self.unauthorized()
         return user_id
+
+    @staticmethod
+    def unauthorized() -> falcon.HTTPUnauthorized:
+        return falcon.HTTPUnauthorized(
+            title="Unauthorized",
+            description="A valid API key is required: send `Authorization: Bearer <api_key>`.",
+            challenges=["Bearer"],
+        )

@@ -56,8 +56,9 @@ def _query(name: str, schema: dict, *, required: bool = False, description: str 
 def build_document() -> dict:
     """The whole document; ``/openapi.json`` serves it as it is."""
     _, components = msgspec.json.schema_components(
-        [schemas.UserCreate, schemas.UserCreated, schemas.User, schemas.ProductCreate,
-         schemas.ProductPatch, schemas.Product, schemas.ProductPage, schemas.Error,
+        [schemas.UserCreate, schemas.UserCreated, schemas.User, schemas.ApiKey,
+         schemas.ProductCreate, schemas.ProductPatch, schemas.Product, schemas.ProductPage,
+         schemas.Error,
          schemas.Readiness],
         ref_template=_REF,
     )
@@ -83,6 +84,12 @@ def build_document() -> dict:
                 "operationId": "getUser", "parameters": item_id,
                 "responses": {"200": _response("The user (with e-mail for its own key)", "User"),
                               **_errors(404, 503)},
+            }},
+            "/users/{id}/api-key": {"post": {
+                "operationId": "rotateApiKey", "security": _SECURED, "parameters": item_id,
+                "responses": {"201": _response("A new key, shown this once; the old one is dead",
+                                               "ApiKey"),
+                              **_errors(401, 403, 404, 503)},
             }},
             "/products": {
                 "post": {

@@ -135,6 +135,11 @@ class UserCreated(Struct):
     api_key: Annotated[str, Meta(description="shown this once; send as `Bearer` token")]
 
 
+class ApiKey(Struct):
+    id: int
+    api_key: Annotated[str, Meta(description="shown this once; the previous key stops working")]
+
+
 class ImageError(Struct):
     index: int
     url: str

@@ -70,3 +70,13 @@ def user_id_for_key_hash(api_key_hash: bytes) -> int | None:
     cursor = db.execute_sql("SELECT id FROM users WHERE api_key_hash = %s", (api_key_hash,))
     row = cursor.fetchone()
     return row[0] if row else None
+
+
+def replace_key_hash(user_id: int, current_hash: bytes, new_hash: bytes) -> bool:
+    """Swap the user's key, only if ``current_hash`` is still its key: of two rotations with
+    the same key at once, one wins and the other finds the key already gone."""
+    cursor = db.execute_sql(
+        "UPDATE users SET api_key_hash = %s WHERE id = %s AND api_key_hash = %s RETURNING id",
+        (new_hash, user_id, current_hash),
+    )
+    return cursor.fetchone() is not None

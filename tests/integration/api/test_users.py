@@ -92,3 +92,35 @@ def test_user_field_rules_are_422_naming_the_field(client, clean_database, body,
     assert result.status_code == 422
     assert field in result.json["description"]
     assert clean_database.execute_sql("SELECT count(*) FROM users").fetchone()[0] == 0
+
+
+def test_a_rotated_key_replaces_the_old_one_at_once(client, make_user, make_product):
+    # given a user whose key leaked
+    ada = make_user("Ada")
+    product = make_product(ada)
+
+    # when the user asks for a new key with the old one
+    result = client.simulate_post(f"/users/{ada.id}/api-key", headers=ada.auth)
+
+    # then the new key writes and the old one is refused
+    assert result.status_code == 201
+    new_key = result.json["api_key"]
+    assert result.json["id"] == ada.id and new_key.startswith("pcat_") and new_key != ada.api_key
+    old = client.simulate_patch(f"/products/{product['id']}", json={"product_name": "old"},
+                                headers=ada.auth)
+    assert old.status_code == 401
+    new = client.simulate_patch(f"/products/{product['id']}", json={"product_name": "new"},
+                                headers={"Authorization": f"Bearer {new_key}"})
+    assert new.status_code == 200 and new.json["product_name"] == "new"
+    assert client.simulate_post(f"/users/{ada.id}/api-key", headers=ada.auth).status_code == 401
+
+
+def test_only_the_users_own_key_rotates_it(client, make_user):
+    ada, bob = make_user("Ada"), make_user("Bob")
+    assert client.simulate_post(f"/users/{ada.id}/api-key").status_code == 401
+    assert client.simulate_post(f"/users/{ada.id}/api-key", headers=bob.auth).status_code == 403
+    assert client.simulate_post("/users/999999/api-key", headers=bob.auth).status_code == 403
+    assert client.simulate_post("/users/abc/api-key", headers=bob.auth).status_code == 404
+    # Bob's and Ada's keys still work: a refused rotation changed nothing.
+    assert client.simulate_get(f"/users/{ada.id}", headers=ada.auth).json["email"] == ada.email
+    assert client.simulate_get(f"/users/{bob.id}", headers=bob.auth).json["email"] == bob.email
