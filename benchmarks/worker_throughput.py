@@ -11,7 +11,7 @@ local :class:`~tests.support.image_server.ImageServer`):
   without I/O, at the default :class:`~jobs.compress.CompressOptions`.
 * **worker**: one ``dramatiq jobs.worker --processes 1 --threads T`` process per T in
   ``threads``, fed through the outbox exactly as the API feeds it (``create_product`` +
-  ``add_image_jobs`` in one ``db.atomic()``), downloading over HTTP, storing in S3 (moto's
+  ``add_image_jobs`` in one ``db.atomic()``), downloading over HTTP, storing in S3 (SeaweedFS's
   server) and writing the copy URLs to PostgreSQL.
 
 The worker is started first and warmed up with a few images of its own, so neither booting
@@ -29,7 +29,8 @@ table shows what else used the cores during each worker run ("other load").
 Everything lives apart from the developer's system and the other benchmarks: the database
 ``product_management_bench_worker`` (not ``product_management_bench``: that one holds the
 list-query benchmark's 100,000 seeded products, which the truncation here would destroy),
-the RabbitMQ vhost ``product_catalog_bench``, Redis database 12, and a moto server of its own.
+the RabbitMQ vhost ``product_catalog_bench``, Redis database 12, and a SeaweedFS S3 server
+of its own.
 
 Run: ``.venv/bin/pytest benchmarks/test_worker_throughput.py --benchmark-only -s -q`` or
 ``.venv/bin/python -m benchmarks.worker_throughput [--images N] [--format jpeg|webp]``.
