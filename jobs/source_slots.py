@@ -12,8 +12,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit
 
+from core.urls import parse_image_url
 from jobs.errors import ImageJobError
 
 #: Milliseconds a busy source's job waits on the queue before it is tried again.
@@ -24,12 +24,11 @@ class SourceBusy(ImageJobError):
     """Every download slot of the job's source is taken; try the job again shortly."""
 
 
-def source_of(url: str) -> tuple[str, str, int | None]:
-    """The (scheme, host, port) a download of ``url`` connects to first."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    port = parts.port or {"http": 80, "https": 443}.get(scheme)
-    return scheme, (parts.hostname or "").lower(), port
+def source_of(url: str) -> tuple[str, str, int]:
+    """The (scheme, host, port) a download of ``url`` connects to first, read by the one URL
+    parser the API and the fetcher use; raises ValueError for a URL it refuses."""
+    parsed = parse_image_url(url)
+    return parsed.scheme, parsed.host, parsed.effective_port
 
 
 class SourceSlots:
@@ -41,7 +40,7 @@ class SourceSlots:
 
     def __init__(self, *, per_source: int) -> None:
         self._per_source = per_source
-        self._running: dict[tuple[str, str, int | None], int] = {}
+        self._running: dict[tuple[str, str, int], int] = {}
         self._lock = threading.Lock()
 
     @contextmanager
