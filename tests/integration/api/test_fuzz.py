@@ -65,4 +65,8 @@ def test_no_request_shape_breaks_the_api(case, owner):
         headers["Authorization"] = f"Bearer {user['api_key']}"
     # Some rules cannot be said in JSON Schema (a name must not be blank after trimming, a
     # URL needs a host), so a schema-valid body may still be a 422: that check is left out.
-    case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
+    response = case.call_and_validate(headers=headers,
+                                      excluded_checks=[positive_data_acceptance])
+    if case.path.endswith("/api-key") and response.status_code == 201:
+        # The rotation killed the key the other operations send: carry on with the new one.
+        user["api_key"] = response.json()["api_key"]
