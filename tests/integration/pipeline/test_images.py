@@ -8,6 +8,12 @@ import pytest
 import requests
 from PIL import Image
 
+from tests.support.hostile_images import (
+    SECRETS,
+    hostile_jpeg,
+    hostile_png,
+    hostile_webp,
+)
 from tests.support.photos import PHOTOS
 from tests.support.pipeline import (
     create,
@@ -198,3 +204,24 @@ def test_worker_metrics_count_processed_and_failed_images(api, account, images, 
     assert metric(after, "image_bytes_in_total") - metric(before, "image_bytes_in_total") == len(
         (PHOTOS / "rocket.jpg").read_bytes())
     assert metric(after, "dramatiq_messages_total") > metric(before, "dramatiq_messages_total")
+
+
+@pytest.mark.parametrize("make_source", [hostile_jpeg, hostile_png, hostile_webp],
+                         ids=["jpeg", "png", "webp"])
+def test_no_planted_metadata_reaches_the_public_bucket(api, account, images, make_source):
+    # given a small source (kept or re-encoded, whichever is smaller) full of GPS, serials,
+    # XMP, comments and text chunks
+    source = make_source()
+    url = images.add("hostile", source)
+
+    # when
+    product = wait_until_settled(api, create(api, account, [url])["id"])
+
+    # then the public copy, fetched anonymously, carries none of it
+    assert product["image_status"] == "done", product["image_errors"]
+    data, _ = fetch_copy(product["compressed_product_images"][0])
+    assert len(data) <= len(source)
+    for secret in SECRETS:
+        assert secret not in data, secret
+    with Image.open(io.BytesIO(data)) as image:
+        assert not image.getexif()
