@@ -192,7 +192,12 @@ class ProductCache:
         as much CPU as the round trip itself; a connection of one's own skips it."""
         connection = getattr(self._thread, "connection", None)
         if connection is None:
-            connection = self._thread.connection = self._client.connection_pool.get_connection()
+            # Made outside the pool, not checked out of it: the pool counts what it hands out
+            # against max_connections (100 in redis-py 8) and never sees a thread's connection
+            # again, so threads that come and go would use up the pool for everyone.
+            pool = self._client.connection_pool
+            connection = pool.connection_class(**pool.connection_kwargs)
+            self._thread.connection = connection
         try:
             connection.send_command("GET", key)
             return connection.read_response()

@@ -49,7 +49,7 @@ def negative_at(case, location: ParameterLocation) -> bool:
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None,
+@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_no_request_shape_breaks_the_api(case, owner):
     user, owned_product_id = owner

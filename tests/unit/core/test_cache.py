@@ -29,9 +29,11 @@ class DownRedis:
 
     @property
     def connection_pool(self) -> DownRedis:
-        return self  # the cache keeps a pooled connection per thread for its GETs
+        return self  # the cache makes a connection per thread for its GETs
 
-    def get_connection(self) -> DownRedis:
+    connection_kwargs: dict = {}  # noqa: RUF012 - read only, as the pool's are
+
+    def connection_class(self, **kwargs: object) -> DownRedis:
         return self
 
     def disconnect(self) -> None:
