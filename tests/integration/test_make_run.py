@@ -27,7 +27,7 @@ from tests.support.environment import settings_env
 from tests.support.image_server import ImageServer
 from tests.support.photos import PHOTOS
 from tests.support.pipeline import rabbitmqctl
-from tests.support.processes import REPO, free_port, wait_for
+from tests.support.processes import REPO, free_port, wait_for, wait_until_up
 from tests.support.redis_server import TEST_REDIS_URL
 from tests.support.required import require_service
 from tests.support.services import free_port_run, remove_sockets, s3_ready
@@ -75,15 +75,10 @@ class MakeRun:
             cwd=REPO, env=config.env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        try:
-            wait_for(self._ready, timeout=START_TIMEOUT, interval=0.2, message="make run")
-        except AssertionError as error:
-            self.stop()
-            raise AssertionError(f"{error}\nmake run's output ends:\n{self.log()}") from None
+        wait_until_up(self.process, self._ready, name="make run", timeout=START_TIMEOUT,
+                      stop=self.stop, log=self.log)
 
     def _ready(self) -> bool:
-        if self.process.poll() is not None:
-            raise AssertionError(f"make run exited with {self.process.returncode}")
         if requests.get(self.api_url + "/healthz", timeout=1).status_code != 200:
             return False
         return s3_ready(self.config.s3_endpoint, self.config.master_port)

@@ -40,6 +40,23 @@ def wait_for(check: Callable[[], T], *, timeout: float = 20, interval: float = 0
     raise AssertionError(f"timed out after {timeout}s waiting for {message}: {last_error!r}")
 
 
+def wait_until_up(process: subprocess.Popen, ready: Callable[[], bool], *, name: str,
+                  timeout: float, stop: Callable[[], None], log: Callable[[], str]) -> None:
+    """Poll ``ready`` until a started process serves; past the deadline (or once it has
+    exited), stop it and fail with the end of its output."""
+
+    def up() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"{name} exited with {process.returncode}")
+        return ready()
+
+    try:
+        wait_for(up, timeout=timeout, interval=0.2, message=name)
+    except AssertionError as error:
+        stop()
+        raise AssertionError(f"{error}\n{name}'s output ends:\n{log()}") from None
+
+
 class ApiServer:
     """A gunicorn process serving the API with the given environment."""
 

@@ -17,7 +17,7 @@ import requests
 
 from core.settings import Settings
 from scripts.s3server import INTERNAL_PORTS
-from tests.support.processes import REPO, free_port, wait_for
+from tests.support.processes import REPO, free_port, wait_until_up
 
 
 def free_port_run(count: int) -> int:
@@ -87,16 +87,9 @@ class S3Server:
             cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        try:
-            wait_for(self._ready, timeout=60, message=f"SeaweedFS S3 on {self.endpoint}")
-        except AssertionError as error:
-            self.stop()
-            raise AssertionError(f"{error}\nweed's log ends:\n{self._tail()}") from None
-
-    def _ready(self) -> bool:
-        if self.process.poll() is not None:
-            raise AssertionError(f"s3server exited with {self.process.returncode}")
-        return s3_ready(self.endpoint, self.master_port)
+        wait_until_up(self.process, lambda: s3_ready(self.endpoint, self.master_port),
+                      name=f"SeaweedFS S3 on {self.endpoint}", timeout=60, stop=self.stop,
+                      log=self._tail)
 
     def _tail(self) -> str:
         return self.log_path.read_text(errors="replace")[-3000:]
