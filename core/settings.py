@@ -8,6 +8,7 @@ the environment themselves, and tests build ``Settings(...)`` directly. A bad va
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -51,6 +52,11 @@ class Settings:
     image_fetch_total_timeout: float = 25.0
     image_fetch_allow_private: bool = False
     image_fetch_min_rate: int = 1024  # bytes/s averaged after the first 5 s; 0: no minimum
+    image_fetch_per_host: int = 2  # downloads at once per source in each worker process
+    rate_limit_writes_per_minute: int = 600  # per API key; 0: off
+    rate_limit_signups_per_minute: int = 20  # per client address; 0: off
+    #: Proxies whose X-Forwarded-For is believed (addresses or networks); none by default.
+    trusted_proxies: tuple[str, ...] = ()
     api_key_secret: str = DEVELOPMENT_API_KEY_SECRET
     log_level: str = "INFO"
     port: int = 8080
@@ -200,6 +206,13 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
                                        defaults.image_fetch_allow_private),
         image_fetch_min_rate=read("IMAGE_FETCH_MIN_RATE", _non_negative_int,
                                   defaults.image_fetch_min_rate),
+        image_fetch_per_host=read("IMAGE_FETCH_PER_HOST", _positive_int,
+                                  defaults.image_fetch_per_host),
+        rate_limit_writes_per_minute=read("RATE_LIMIT_WRITES_PER_MINUTE", _non_negative_int,
+                                          defaults.rate_limit_writes_per_minute),
+        rate_limit_signups_per_minute=read("RATE_LIMIT_SIGNUPS_PER_MINUTE", _non_negative_int,
+                                           defaults.rate_limit_signups_per_minute),
+        trusted_proxies=read("TRUSTED_PROXIES", _networks, defaults.trusted_proxies),
         api_key_secret=read("API_KEY_SECRET", _non_empty, defaults.api_key_secret),
         log_level=read("LOG_LEVEL", _log_level, defaults.log_level),
         port=read("PORT", _port, defaults.port),
@@ -219,6 +232,15 @@ def _non_negative_int(text: str) -> int:
     if value < 0:
         raise ValueError("expected an integer of 0 or more")
     return value
+
+
+def _networks(text: str) -> tuple[str, ...]:
+    """Comma-separated addresses or networks (``10.0.0.0/8``), each normalized."""
+    networks = []
+    for part in text.split(","):
+        if part.strip():
+            networks.append(str(ipaddress.ip_network(part.strip(), strict=False)))
+    return tuple(networks)
 
 
 def _default_public_url(env: Mapping[str, str], defaults: Settings) -> str:

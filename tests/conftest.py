@@ -53,8 +53,11 @@ def database_url() -> str:
 
 @pytest.fixture(scope="session")
 def base_settings(database_url: str) -> Settings:
+    # The suite makes more writes a minute than any client should: its rate limits are off
+    # (0), and the tests of the limits turn them on.
     return Settings(database_url=database_url, api_key_secret="test-secret",
-                    redis_url=TEST_REDIS_URL)
+                    redis_url=TEST_REDIS_URL, rate_limit_writes_per_minute=0,
+                    rate_limit_signups_per_minute=0)
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,10 @@ _NAMES = {
     "image_fetch_total_timeout": "IMAGE_FETCH_TOTAL_TIMEOUT",
     "image_fetch_allow_private": "IMAGE_FETCH_ALLOW_PRIVATE",
     "image_fetch_min_rate": "IMAGE_FETCH_MIN_RATE",
+    "image_fetch_per_host": "IMAGE_FETCH_PER_HOST",
+    "rate_limit_writes_per_minute": "RATE_LIMIT_WRITES_PER_MINUTE",
+    "rate_limit_signups_per_minute": "RATE_LIMIT_SIGNUPS_PER_MINUTE",
+    "trusted_proxies": "TRUSTED_PROXIES",
     "api_key_secret": "API_KEY_SECRET",
     "log_level": "LOG_LEVEL",
 }
@@ -41,5 +45,10 @@ def settings_env(settings: Settings, **overrides: str) -> dict[str, str]:
     env = {}
     for field, name in _NAMES.items():
         value = getattr(settings, field)
-        env[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        if isinstance(value, bool):
+            env[name] = "true" if value else "false"
+        elif isinstance(value, tuple):
+            env[name] = ",".join(value)
+        else:
+            env[name] = str(value)
     return {**env, **overrides}

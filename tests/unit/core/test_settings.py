@@ -41,7 +41,10 @@ def test_full_urls_override_split_names():
     [("CACHE_ENABLED", "maybe"), ("CACHE_TTL_SECONDS", "-5"), ("IMAGE_FORMAT", "gif"),
      ("IMAGE_QUALITY", "101"), ("PORT", "70000"), ("IMAGE_MAX_BYTES", "lots"),
      ("DATABASE_URL", "mysql://x"), ("LOG_LEVEL", "LOUD"), ("IMAGE_FETCH_TOTAL_TIMEOUT", "0"),
-     ("DB_PORT", "x"), ("IMAGE_FETCH_MIN_RATE", "-1"), ("IMAGE_FETCH_MIN_RATE", "fast")],
+     ("DB_PORT", "x"), ("IMAGE_FETCH_MIN_RATE", "-1"), ("IMAGE_FETCH_MIN_RATE", "fast"),
+     ("IMAGE_FETCH_PER_HOST", "0"), ("RATE_LIMIT_WRITES_PER_MINUTE", "-1"),
+     ("RATE_LIMIT_SIGNUPS_PER_MINUTE", "many"), ("TRUSTED_PROXIES", "10.0.0.0/33"),
+     ("TRUSTED_PROXIES", "proxy.example")],
 )
 def test_a_bad_value_names_its_variable(name, value):
     with pytest.raises(SettingsError, match=f"^{name}: "):
@@ -59,3 +62,13 @@ def test_fetch_min_rate():
     assert from_env({}).image_fetch_min_rate == 1024
     assert from_env({"IMAGE_FETCH_MIN_RATE": "4096"}).image_fetch_min_rate == 4096
     assert from_env({"IMAGE_FETCH_MIN_RATE": "0"}).image_fetch_min_rate == 0  # no minimum
+
+
+def test_limits_and_trusted_proxies():
+    defaults = from_env({})
+    assert (defaults.rate_limit_writes_per_minute, defaults.rate_limit_signups_per_minute,
+            defaults.image_fetch_per_host, defaults.trusted_proxies) == (600, 20, 2, ())
+    settings = from_env({"RATE_LIMIT_WRITES_PER_MINUTE": "0",
+                         "TRUSTED_PROXIES": " 10.1.2.3/8, ::1 ,"})
+    assert settings.rate_limit_writes_per_minute == 0  # off
+    assert settings.trusted_proxies == ("10.0.0.0/8", "::1/128")
