@@ -13,6 +13,7 @@ from api import errors
 from api.auth import Authenticator
 from api.catalog import Catalog
 from api.checks import broker_check, cache_check, database_check
+from api.client_address import trusted_networks
 from api.head import HeadAsGet
 from api.metrics import Metrics, RequestMetrics, count_cache_result
 from api.middleware import DatabaseConnections, RequestLog, UnreadBodies
@@ -21,10 +22,14 @@ from api.resources.health import Health, Readiness
 from api.resources.products import Products
 from api.resources.users import Users
 from core.cache import ProductCache, cache_from_settings, redis_client
+from core.rate_limit import RateLimiter
 from core.settings import Settings
 from models.outbox import depth as outbox_depth
 
 logger = logging.getLogger(__name__)
+
+#: Seconds a rate-limit check waits for Redis before the request goes through unlimited.
+LIMIT_TIMEOUT = 0.25
 
 
 def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falcon.App:
@@ -43,10 +48,16 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
 
-    authenticator = Authenticator(secret=settings.api_key_secret)
+    # Its own client: a limit may wait a little longer for Redis than a cache read does.
+    limits = redis_client(settings.redis_url, socket_timeout=LIMIT_TIMEOUT)
+    authenticator = Authenticator(secret=settings.api_key_secret, writes=RateLimiter(
+        limits, scope="writes", per_minute=settings.rate_limit_writes_per_minute))
     cursor_secret = hashlib.sha256(b"cursor:" + settings.api_key_secret.encode()).digest()
 
-    users = Users(authenticator=authenticator, api_key_secret=settings.api_key_secret)
+    users = Users(authenticator=authenticator, api_key_secret=settings.api_key_secret,
+                  signups=RateLimiter(limits, scope="signups",
+                                      per_minute=settings.rate_limit_signups_per_minute),
+                  trusted_proxies=trusted_networks(settings.trusted_proxies))
     if cache is None:
         cache = cache_from_settings(settings, on_result=count_cache_result)
     products = Products(catalog=Catalog(cache=cache), authenticator=authenticator,

@@ -60,8 +60,11 @@ class GranianServer:
 @pytest.fixture
 def instances(bench_database: BenchDatabase, tmp_path):
     redis.Redis.from_url(REDIS_URL).flushdb()
+    # The limits are off (0): the benchmark writes with one key far faster than they allow.
     env = settings_env(Settings(database_url=bench_database.url, redis_url=REDIS_URL,
-                                api_key_secret=BENCH_API_KEY_SECRET, log_level="WARNING"))
+                                api_key_secret=BENCH_API_KEY_SECRET, log_level="WARNING",
+                                rate_limit_writes_per_minute=0,
+                                rate_limit_signups_per_minute=0))
     cached = ApiServer(env, workers=2, threads=4, log_path=tmp_path / "cached.log")
     uncached = ApiServer({**env, "CACHE_ENABLED": "false"}, workers=2, threads=4,
                          log_path=tmp_path / "uncached.log")

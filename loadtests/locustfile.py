@@ -17,6 +17,10 @@ Settings, as environment variables (or the command-line options in brackets; bot
 
 A scenario that lacks a setting it needs stops the run with a message naming it.
 
+The API under test must have its write limit off (``RATE_LIMIT_WRITES_PER_MINUTE=0``, and
+``RATE_LIMIT_SIGNUPS_PER_MINUTE=0`` for many sign-ups): one key writing as fast as Locust
+sends is what the limit refuses. A 429 fails the request with a message that says so.
+
 Scenarios, one at a time, headless (name the class; ``-u`` users each send their next
 request as soon as the last one answers, so ``-u`` is the concurrency)::
 

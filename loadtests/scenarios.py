@@ -130,7 +130,10 @@ def expect(response, status: int, *, cache_header: bool = False) -> None:
     """
     if response.status_code == 0:
         return  # no response at all: Locust reports the connection error itself
-    if response.status_code != status:
+    if response.status_code == 429 and status != 429:
+        response.failure("429: the API's rate limit is on; load tests need it off "
+                         "(RATE_LIMIT_WRITES_PER_MINUTE=0 on the API under test)")
+    elif response.status_code != status:
         response.failure(f"expected {status}, got {response.status_code}")
     elif cache_header and response.headers.get("X-Cache") not in ("HIT", "MISS"):
         response.failure("no X-Cache: HIT|MISS header")

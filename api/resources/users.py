@@ -5,21 +5,33 @@ from __future__ import annotations
 
 import falcon
 
-from api.auth import Authenticator, bearer_token
+from api.auth import Authenticator, bearer_token, refuse_over_limit
 from api.bodies import read_body
+from api.client_address import Network, client_address
 from api.params import not_found, path_id
 from api.representation import dumps, user_document
 from api.schemas import UserCreate
 from core.api_keys import hash_api_key, new_api_key
+from core.rate_limit import RateLimiter
 from models.users import create_user, get_user, replace_key_hash
 
 
 class Users:
-    def __init__(self, *, authenticator: Authenticator, api_key_secret: str) -> None:
+    """Parameters:
+      signups: the bucket each sign-up takes a token from, per client address.
+      trusted_proxies: the proxies whose ``X-Forwarded-For`` names the client address.
+    """
+
+    def __init__(self, *, authenticator: Authenticator, api_key_secret: str,
+                 signups: RateLimiter, trusted_proxies: tuple[Network, ...]) -> None:
         self._authenticator = authenticator
         self._secret = api_key_secret
+        self._signups = signups
+        self._trusted_proxies = trusted_proxies
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        address = client_address(req, self._trusted_proxies)
+        refuse_over_limit(self._signups.take(f"address:{address}"), "sign-ups from this address")
         body = read_body(req, UserCreate)
         api_key = new_api_key()
         user = create_user(body.name, body.email, hash_api_key(api_key, self._secret))
