@@ -14,7 +14,8 @@ from dramatiq.middleware import Middleware
 
 
 class ImageMetrics(Middleware):
-    """Counts images processed and failed, bytes in and out, and dead letters."""
+    """Counts images processed and failed, bytes in and out, dead letters, and jobs put back
+    because their source was busy."""
 
     def __init__(self) -> None:
         self._counters: dict = {}
@@ -31,6 +32,9 @@ class ImageMetrics(Middleware):
             "bytes_out": Counter("image_bytes_out_total", "Bytes of compressed copies stored."),
             "dead_letters": Counter("dead_letters_total",
                                     "Messages that failed for good and were archived."),
+            "source_busy": Counter("image_source_busy_total",
+                                   "Jobs put back on the queue because their source had every "
+                                   "download slot of the process taken (not retries)."),
         }
 
     def _add(self, name: str, amount: float = 1) -> None:
@@ -48,3 +52,6 @@ class ImageMetrics(Middleware):
 
     def dead_lettered(self) -> None:
         self._add("dead_letters")
+
+    def source_busy(self) -> None:
+        self._add("source_busy")

@@ -17,6 +17,7 @@ from jobs.compress import CompressOptions, compress_image
 from jobs.events import JobContext, logger
 from jobs.fetch import FetchLimits, fetch_image
 from jobs.metrics import ImageMetrics
+from jobs.source_slots import SourceSlots
 from jobs.storage import ImageStore
 from models.db import release
 from models.jobs import ImageJob, ProductImagesJob
@@ -42,11 +43,13 @@ class ImagePipeline:
       store: the bucket of copies.
       cache: the product cache, invalidated after every write, exactly as the API does.
       metrics: counts the images processed.
+      slots: the process's download slots per source (IMAGE_FETCH_PER_HOST).
     """
 
     def __init__(self, *, limits: FetchLimits, options: CompressOptions, store: ImageStore,
-                 cache: ProductCache, metrics: ImageMetrics) -> None:
+                 cache: ProductCache, metrics: ImageMetrics, slots: SourceSlots) -> None:
         self._metrics = metrics
+        self._slots = slots
         self._limits = limits
         self._options = options
         self._store = store
@@ -72,7 +75,9 @@ class ImagePipeline:
             logger.info("skipped", extra=context.fields("skipped", reason="already done"))
             return
 
-        with _timed(context, "download") as fields:
+        # A busy source raises SourceBusy here, before any connection: the job goes back on
+        # the queue and this thread takes another source's image.
+        with self._slots.slot(url), _timed(context, "download") as fields:
             fetched = fetch_image(url, self._limits)
             fields["bytes_in"] = len(fetched.data)
         with _timed(context, "compress", bytes_in=len(fetched.data)) as fields:

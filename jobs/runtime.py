@@ -22,6 +22,7 @@ from jobs.fetch import FetchLimits
 from jobs.metrics import ImageMetrics
 from jobs.pipeline import ImagePipeline
 from jobs.relay import OutboxRelay
+from jobs.source_slots import SourceSlots
 from jobs.storage import store_from_settings
 from models.db import bind
 
@@ -55,8 +56,10 @@ def build_pipeline(settings: Settings, *, cache: ProductCache,
     except StorageUnavailable as error:
         # Jobs retry until the store answers; refusing to start would not help.
         logger.warning("object store unavailable at start: %s", error)
+    # One per process: the limit counts the downloads of all this process's threads.
+    slots = SourceSlots(per_source=settings.image_fetch_per_host)
     return ImagePipeline(limits=limits, options=options, store=store, cache=cache,
-                         metrics=metrics)
+                         metrics=metrics, slots=slots)
 
 
 def build_runtime(settings: Settings | None = None, *, relay_in_worker: bool = True) -> Runtime:

@@ -13,6 +13,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from dramatiq import RateLimitExceeded
+
 from core.urls import parse_image_url
 from jobs.errors import ImageJobError
 
@@ -20,8 +22,13 @@ from jobs.errors import ImageJobError
 BUSY_DELAY_MS = 1_000
 
 
-class SourceBusy(ImageJobError):
-    """Every download slot of the job's source is taken; try the job again shortly."""
+class SourceBusy(ImageJobError, RateLimitExceeded):
+    """Every download slot of the job's source is taken; try the job again shortly.
+
+    Neither transient nor permanent: it is no failure of the job. Being a RateLimitExceeded
+    (what Dramatiq's own rate limiters raise) makes the worker log it at debug level, without
+    the error and traceback it logs for other exceptions.
+    """
 
 
 def source_of(url: str) -> tuple[str, str, int]:
@@ -46,7 +53,12 @@ class SourceSlots:
     @contextmanager
     def slot(self, url: str) -> Iterator[None]:
         """Hold one of the source's slots for the block; raises SourceBusy when none is free."""
-        source = source_of(url)
+        try:
+            source = source_of(url)
+        except ValueError:
+            # No connection is made: the fetcher refuses the URL, with its reason, at once.
+            yield
+            return
         with self._lock:
             running = self._running.get(source, 0)
             if running >= self._per_source:

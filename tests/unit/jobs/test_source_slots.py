@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from jobs.source_slots import SourceBusy, SourceSlots, source_of
@@ -38,3 +40,40 @@ def test_a_failed_download_gives_its_slot_back():
             raise RuntimeError("connection reset")
     with slots.slot("http://a.example/2.jpg"):
         assert slots.running("http://a.example/") == 1
+
+
+def test_threads_share_the_limit_of_a_source():
+    # given eight threads that each try to hold a slot of one source at the same moment
+    slots = SourceSlots(per_source=2)
+    ready = threading.Barrier(8)
+    release = threading.Event()
+    outcomes = []
+
+    def download():
+        ready.wait()
+        try:
+            with slots.slot("http://slow.example/a.jpg"):
+                outcomes.append("held")
+                release.wait(timeout=10)
+        except SourceBusy:
+            outcomes.append("busy")
+
+    threads = [threading.Thread(target=download) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    # when every thread has an outcome
+    while len(outcomes) < 8 and any(thread.is_alive() for thread in threads):
+        release.wait(timeout=0.01)
+    release.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    # then two held a slot and six were told the source is busy
+    assert sorted(outcomes) == ["busy"] * 6 + ["held"] * 2
+    assert slots.running("http://slow.example/") == 0
+
+
+def test_a_url_the_parser_refuses_holds_no_slot():
+    # the fetcher refuses it with its own reason, so the slot does not get in its way
+    slots = SourceSlots(per_source=1)
+    with slots.slot("ftp://a.example/1.jpg"), slots.slot("ftp://a.example/2.jpg"):
+        pass
