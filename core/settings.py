@@ -44,6 +44,10 @@ class Settings:
     image_max_pixels: int = 50_000_000
     image_max_dimension: int = 1600
     image_format: str = "jpeg"
+    #: The rendition ladder (SPEC section 7): widths, smallest first, the largest always
+    #: image_max_dimension; every format in image_formats at each width.
+    image_widths: tuple[int, ...] = (320, 640, 1024, 1600)
+    image_formats: tuple[str, ...] = ("avif", "webp", "jpeg")
     image_quality: int = 80
     image_max_retries: int = 5
     image_retry_min_backoff_ms: int = 5_000
@@ -114,6 +118,41 @@ def _image_format(text: str) -> str:
     return value
 
 
+#: Formats a rendition may be encoded in (IMAGE_FORMATS); IMAGE_FORMAT is one of them.
+RENDITION_FORMATS = ("avif", "webp", "jpeg")
+#: The narrowest rendition width a ladder may ask for.
+MIN_WIDTH = 16
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    formats = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",")
+                                  if part.strip()))
+    unknown = [name for name in formats if name not in RENDITION_FORMATS]
+    if unknown or not formats:
+        raise ValueError(f"expected a comma-separated list of {', '.join(RENDITION_FORMATS)}")
+    return formats
+
+
+def _widths(text: str) -> tuple[int, ...]:
+    try:
+        widths = {int(part) for part in text.split(",") if part.strip()}
+    except ValueError:
+        raise ValueError("expected comma-separated integers") from None
+    if not widths:
+        raise ValueError("expected at least one width")
+    return tuple(sorted(widths))
+
+
+def ladder_widths(widths: tuple[int, ...], max_dimension: int) -> tuple[int, ...]:
+    """The ladder's widths, smallest first, with ``max_dimension`` always the largest (SPEC
+    section 7); raises ValueError for a width outside MIN_WIDTH..max_dimension."""
+    outside = [width for width in widths if not MIN_WIDTH <= width <= max_dimension]
+    if outside:
+        raise ValueError(f"expected widths from {MIN_WIDTH} to IMAGE_MAX_DIMENSION "
+                         f"({max_dimension}), got {outside[0]}")
+    return tuple(sorted({*widths, max_dimension}))
+
+
 def _log_level(text: str) -> str:
     value = text.strip().upper()
     if value not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
@@ -169,6 +208,19 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         name = env.get("DB_NAME", "product_management")
         return f"postgresql://{auth}@{host}:{port}/{name}"
 
+    max_dimension = read("IMAGE_MAX_DIMENSION", _positive_int, defaults.image_max_dimension)
+    image_format = read("IMAGE_FORMAT", _image_format, defaults.image_format)
+    image_formats = read("IMAGE_FORMATS", _formats, defaults.image_formats)
+    if image_format not in image_formats:
+        raise SettingsError(f"IMAGE_FORMATS: must include IMAGE_FORMAT ({image_format})")
+    # The default ladder tops out at the default maximum: it follows a smaller maximum down.
+    widths = read("IMAGE_WIDTHS", _widths, tuple(
+        width for width in defaults.image_widths if width < max_dimension))
+    try:
+        image_widths = ladder_widths(widths, max_dimension)
+    except ValueError as error:
+        raise SettingsError(f"IMAGE_WIDTHS: {error}") from None
+
     queue_host = env.get("QUEUE_HOST") or "127.0.0.1"
     cache_host = env.get("CACHE_HOST") or "127.0.0.1"
     return Settings(
@@ -188,9 +240,10 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         cache_ttl_seconds=read("CACHE_TTL_SECONDS", _positive_int, defaults.cache_ttl_seconds),
         image_max_bytes=read("IMAGE_MAX_BYTES", _positive_int, defaults.image_max_bytes),
         image_max_pixels=read("IMAGE_MAX_PIXELS", _positive_int, defaults.image_max_pixels),
-        image_max_dimension=read("IMAGE_MAX_DIMENSION", _positive_int,
-                                 defaults.image_max_dimension),
-        image_format=read("IMAGE_FORMAT", _image_format, defaults.image_format),
+        image_max_dimension=max_dimension,
+        image_format=image_format,
+        image_widths=image_widths,
+        image_formats=image_formats,
         image_quality=read("IMAGE_QUALITY", _quality, defaults.image_quality),
         image_max_retries=read("IMAGE_MAX_RETRIES", _non_negative_int,
                                defaults.image_max_retries),

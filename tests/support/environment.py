@@ -22,6 +22,8 @@ _NAMES = {
     "image_max_pixels": "IMAGE_MAX_PIXELS",
     "image_max_dimension": "IMAGE_MAX_DIMENSION",
     "image_format": "IMAGE_FORMAT",
+    "image_widths": "IMAGE_WIDTHS",
+    "image_formats": "IMAGE_FORMATS",
     "image_quality": "IMAGE_QUALITY",
     "image_max_retries": "IMAGE_MAX_RETRIES",
     "image_retry_min_backoff_ms": "IMAGE_RETRY_MIN_BACKOFF_MS",
@@ -48,7 +50,7 @@ def settings_env(settings: Settings, **overrides: str) -> dict[str, str]:
         if isinstance(value, bool):
             env[name] = "true" if value else "false"
         elif isinstance(value, tuple):
-            env[name] = ",".join(value)
+            env[name] = ",".join(map(str, value))
         else:
             env[name] = str(value)
     return {**env, **overrides}

@@ -44,7 +44,9 @@ def test_full_urls_override_split_names():
      ("DB_PORT", "x"), ("IMAGE_FETCH_MIN_RATE", "-1"), ("IMAGE_FETCH_MIN_RATE", "fast"),
      ("IMAGE_FETCH_PER_HOST", "0"), ("RATE_LIMIT_WRITES_PER_MINUTE", "-1"),
      ("RATE_LIMIT_SIGNUPS_PER_MINUTE", "many"), ("TRUSTED_PROXIES", "10.0.0.0/33"),
-     ("TRUSTED_PROXIES", "proxy.example")],
+     ("TRUSTED_PROXIES", "proxy.example"), ("IMAGE_WIDTHS", "8,320"),
+     ("IMAGE_WIDTHS", "320,2000"), ("IMAGE_WIDTHS", "wide"), ("IMAGE_FORMATS", "avif,gif"),
+     ("IMAGE_FORMATS", " , ")],
 )
 def test_a_bad_value_names_its_variable(name, value):
     with pytest.raises(SettingsError, match=f"^{name}: "):
@@ -72,3 +74,19 @@ def test_limits_and_trusted_proxies():
                          "TRUSTED_PROXIES": " 10.1.2.3/8, ::1 ,"})
     assert settings.rate_limit_writes_per_minute == 0  # off
     assert settings.trusted_proxies == ("10.0.0.0/8", "::1/128")
+
+
+def test_the_ladder_always_tops_out_at_the_maximum_dimension():
+    assert from_env({}).image_widths == (320, 640, 1024, 1600)
+    assert from_env({"IMAGE_WIDTHS": "640, 100,640"}).image_widths == (100, 640, 1600)
+    # the default widths follow a smaller maximum down
+    assert from_env({"IMAGE_MAX_DIMENSION": "800"}).image_widths == (320, 640, 800)
+    with pytest.raises(SettingsError, match="^IMAGE_WIDTHS: .*1024"):
+        from_env({"IMAGE_MAX_DIMENSION": "800", "IMAGE_WIDTHS": "320,1024"})
+
+
+def test_image_format_must_be_one_of_the_ladders_formats():
+    assert from_env({}).image_formats == ("avif", "webp", "jpeg")
+    assert from_env({"IMAGE_FORMATS": "WEBP,jpeg,webp"}).image_formats == ("webp", "jpeg")
+    with pytest.raises(SettingsError, match="^IMAGE_FORMATS: .*IMAGE_FORMAT"):
+        from_env({"IMAGE_FORMATS": "avif,webp"})
