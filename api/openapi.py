@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from api import schemas
+from api.params import INTEGER_MAX, TEXT_MAX_LENGTH
 
 _REF = "#/components/schemas/{name}"
 _JSON = "application/json"
@@ -37,12 +38,21 @@ def _errors(*statuses: int) -> dict:
         413: "Body over 1 MiB",
         415: "Body is not application/json",
         422: "A field breaks its rule; `description` names it",
+        429: "Over a rate limit; retry after `Retry-After` seconds",
         503: "A backing service is down; retry",
     }
-    return {str(status): _response(reasons[status], "Error") for status in statuses}
+    headers = {429: _retry_after(required=True), 503: _retry_after(required=False)}
+    return {str(status): _response(reasons[status], "Error", headers.get(status))
+            for status in statuses}
 
 
-_ID = {"type": "string", "pattern": "^[0-9]+$"}
+def _retry_after(*, required: bool) -> dict:
+    return {"Retry-After": {"required": required, "description": "seconds to wait",
+                            "schema": {"type": "integer", "minimum": 0}}}
+
+
+_ID = {"type": "integer", "format": "int64", "minimum": 1, "maximum": schemas.ID_MAX}
+_PRICE_BOUND = {"type": "string", "pattern": schemas.PRICE_PATTERN}
 _LOCATION = {"Location": {"schema": {"type": "string"}}}
 _X_CACHE = {"X-Cache": {"schema": {"type": "string", "enum": ["HIT", "MISS"]}}}
 _SECURED = [{"apiKey": []}]
@@ -63,7 +73,8 @@ def build_document() -> dict:
         ref_template=_REF,
     )
     item_id = [{"name": "id", "in": "path", "required": True, "schema": _ID}]
-    write = _errors(400, 401, 413, 415, 422, 503)
+    # Every authenticated write, and sign-up, takes a token from a rate-limit bucket.
+    write = _errors(400, 401, 413, 415, 422, 429, 503)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Product catalog", "version": "1.0.0",
@@ -78,7 +89,7 @@ def build_document() -> dict:
                 "requestBody": _body("UserCreate"),
                 "responses": {"201": _response("Created; the key is shown this once",
                                                "UserCreated", _LOCATION),
-                              **_errors(400, 409, 413, 415, 422, 503)},
+                              **_errors(400, 409, 413, 415, 422, 429, 503)},
             }},
             "/users/{id}": {"get": {
                 "operationId": "getUser", "parameters": item_id,
@@ -89,7 +100,7 @@ def build_document() -> dict:
                 "operationId": "rotateApiKey", "security": _SECURED, "parameters": item_id,
                 "responses": {"201": _response("A new key, shown this once; the old one is dead",
                                                "ApiKey"),
-                              **_errors(401, 403, 404, 503)},
+                              **_errors(401, 403, 404, 429, 503)},
             }},
             "/products": {
                 "post": {
@@ -102,10 +113,14 @@ def build_document() -> dict:
                 "get": {
                     "operationId": "listProducts",
                     "parameters": [
-                        _query("user_id", {"type": "integer", "minimum": 1}, required=True),
-                        _query("min_price", {"type": "string"}, description="inclusive"),
-                        _query("max_price", {"type": "string"}, description="inclusive"),
-                        _query("name", {"type": "string"},
+                        # Not only ids that can exist: a larger one is an empty page.
+                        _query("user_id", {"type": "integer", "minimum": 1,
+                                           "maximum": INTEGER_MAX}, required=True),
+                        _query("min_price", _PRICE_BOUND,
+                               description="inclusive; at most `max_price`"),
+                        _query("max_price", _PRICE_BOUND, description="inclusive"),
+                        _query("name", {"type": "string", "maxLength": TEXT_MAX_LENGTH,
+                                        "pattern": schemas.NO_NUL},
                                description="case-insensitive substring of product_name"),
                         _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
                         _query("cursor", {"type": "string"},
@@ -131,7 +146,7 @@ def build_document() -> dict:
                     "operationId": "deleteProduct", "parameters": item_id,
                     "security": _SECURED,
                     "responses": {"204": _response("Deleted"),
-                                  **_errors(401, 403, 404, 503)},
+                                  **_errors(401, 403, 404, 429, 503)},
                 },
             },
             "/openapi.json": {"get": {"operationId": "openapi",

@@ -7,12 +7,17 @@ from decimal import Decimal
 
 import falcon
 
-ID_MAX = 2**63 - 1
+from api.schemas import ID_MAX, PRICE_PATTERN
+
+__all__ = ["ID_MAX", "INTEGER_MAX", "PRICE_PATTERN", "TEXT_MAX_LENGTH"]
+
 _DIGITS = re.compile(r"[0-9]{1,19}")
-_INTEGER = re.compile(r"[+-]?[0-9]{1,40}")
-#: A price bound as a query parameter: ASCII digits only, the range and places of a stored
-#: price, so no exponent or digit of another script reaches PostgreSQL's numeric type.
-PRICE_PATTERN = r"^[0-9]{1,8}(\.[0-9]{1,2})?$"
+#: An integer query parameter: ASCII digits as OpenAPI's ``integer`` serializes one (no sign,
+#: no blanks), at most 40 of them.
+_INTEGER = re.compile(r"[0-9]{1,40}")
+INTEGER_MAX = 10**40 - 1
+#: A price bound, as in a body: no exponent or digit of another script reaches PostgreSQL's
+#: numeric type.
 _PRICE = re.compile(PRICE_PATTERN)
 #: The longest text filter worth sending: a product name is at most 255 characters.
 TEXT_MAX_LENGTH = 255
@@ -43,7 +48,7 @@ def query_int(req: falcon.Request, name: str, *, low: int, high: int | None = No
     if raw is None:
         return default
     rule = f"an integer from {low} to {high}" if high else f"an integer of at least {low}"
-    if not _INTEGER.fullmatch(raw.strip()):
+    if not _INTEGER.fullmatch(raw):
         raise bad_parameter(name, rule)
     value = int(raw)
     if value < low or (high is not None and value > high):

@@ -21,39 +21,105 @@ from models.products import ProductRow
 
 PRICE_MAX = Decimal("99999999.99")
 CENT = Decimal("0.01")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+#: A price written as text, in a body or a query: ASCII digits only, the range and places of
+#: a stored price, so no exponent, digit separator or digit of another script gets through.
+PRICE_PATTERN = r"^[0-9]{1,8}(\.[0-9]{1,2})?$"
+_PRICE = re.compile(PRICE_PATTERN)
+ID_MAX = 2**63 - 1
 
+#: What names and e-mails are trimmed of: the characters both Python's ``str.isspace`` and a
+#: JSON Schema (ECMA-262) ``\s`` call whitespace. The patterns below spell them out instead of
+#: writing ``\s``, which means a different set to each (``\x1c``, ``\x85``, ``\ufeff``), so
+#: the server and every validator of the document read one rule.
+WHITESPACE = "\t\n\v\f\r \xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) \
+    + "\u2028\u2029\u202f\u205f\u3000"
+_S = "".join(f"\\u{ord(c):04x}" for c in WHITESPACE)
 #: PostgreSQL's text cannot hold NUL: refused by the schema (and so documented in OpenAPI),
 #: not discovered by the database as a 500.
 NO_NUL = r"^[^\x00]*$"
-Name = Annotated[
-    str, Meta(min_length=1, max_length=255, pattern=NO_NUL,
-              description="1-255 characters after trimming, without NUL")
-]
+#: 1-255 characters after trimming, without NUL: the trimmed text runs from the first to the
+#: last character that is not whitespace.
+NAME_PATTERN = rf"^[{_S}]*[^{_S}\x00](?:[^\x00]{{0,253}}[^{_S}\x00])?[{_S}]*$"
+EMAIL_PATTERN = rf"^[{_S}]*[^@{_S}\x00]+@[^@{_S}\x00]+\.[^@.{_S}\x00]+[{_S}]*$"
+
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_H = "[0-9A-Fa-f]{1,4}"
+_IPV6 = "|".join([
+    rf"(?:{_H}:){{7}}{_H}", rf"(?:{_H}:){{1,7}}:", rf"(?:{_H}:){{1,6}}:{_H}",
+    *(rf"(?:{_H}:){{1,{n}}}(?::{_H}){{1,{7 - n}}}" for n in range(5, 1, -1)),
+    rf"{_H}:(?::{_H}){{1,6}}", rf":(?:(?::{_H}){{1,7}}|:)",
+])
+_PORT = r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
+#: The image URLs the API takes: a strict part of what :func:`core.urls.parse_image_url`
+#: reads (a test draws from this pattern and parses), that JSON Schema can say exactly.
+#: ASCII only (percent-encode the rest); a host name of labels, at most 253 characters, whose
+#: last label starts with a letter (a numeric one would be an IPv4 address to the parser); a
+#: dotted-quad IPv4 or a bracketed IPv6 address (a zone id as ``%25...``); a port from 1
+#: to 65535.
+IMAGE_URL_PATTERN = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://"
+    r"(?:(?=[A-Za-z0-9._-]{1,253}(?:[:/?#]|$))(?:[A-Za-z0-9_-]{1,63}\.)*[A-Za-z][A-Za-z0-9_-]{0,62}\.?"
+    rf"|{_OCTET}(?:\.{_OCTET}){{3}}|\[(?:{_IPV6})(?:%25[A-Za-z0-9._~-]+)?\])"
+    rf"(?::{_PORT})?"
+    r"(?:[/?#](?:[!-$&-\[\]-~]|%[0-9A-Fa-f]{2})*)?$"
+)
+# Patterns with long character classes go into the document as they are and are checked in
+# ``__post_init__``, so that an error names the rule, not the regular expression.
+Name = Annotated[str, Meta(description="1-255 characters after trimming whitespace, without NUL",
+                           extra_json_schema={"pattern": NAME_PATTERN})]
 Description = Annotated[str, Meta(max_length=10_000, pattern=NO_NUL)]
-Email = Annotated[str, Meta(min_length=3, max_length=254, pattern=NO_NUL,
-                             examples=["ada@example.com"])]
-ImageUrl = Annotated[str, Meta(min_length=1, max_length=2048, description="absolute http(s) URL")]
+Email = Annotated[str, Meta(min_length=3, max_length=254, examples=["ada@example.com"],
+                            description="local@domain.tld, trimmed of whitespace",
+                            extra_json_schema={"pattern": EMAIL_PATTERN})]
+ImageUrl = Annotated[str, Meta(max_length=2048, description="absolute http(s) URL",
+                               extra_json_schema={"pattern": IMAGE_URL_PATTERN})]
 Images = Annotated[list[ImageUrl], Meta(max_length=10)]
+#: Kept as its JSON text until ``__post_init__``: a string and a number have different rules,
+#: and a number is read from its text, never through a binary float.
 Price = Annotated[
-    Decimal,
+    msgspec.Raw,
     Meta(
-        description="0 to 99999999.99, at most two decimal places; a JSON number or string",
-        extra_json_schema={"anyOf": [{"type": "string"}, {"type": "number"}],
-                           "examples": ["49.90"]},
+        description="0 to 99999999.99 with at most two decimal places: a JSON number, or a"
+                    " string of ASCII digits",
+        extra_json_schema={
+            "anyOf": [{"type": "string", "pattern": PRICE_PATTERN},
+                      {"type": "number", "minimum": 0, "maximum": float(PRICE_MAX),
+                       "multipleOf": float(CENT)}],
+            "examples": ["49.90"],
+        },
     ),
 ]
-Id = Annotated[int, Meta(ge=1, le=2**63 - 1)]
+Id = Annotated[int, Meta(ge=1, le=ID_MAX, extra_json_schema={"format": "int64"})]
+Timestamp = Annotated[datetime, Meta(extra_json_schema={"format": "date-time"})]
+_BAD_PRICE = "`product_price` must be a number or a string of ASCII digits"
+_PRICE_RULE = "from 0 to 99999999.99 with at most two decimal places"
+
+
+_NAME = re.compile(NAME_PATTERN)
+_EMAIL = re.compile(EMAIL_PATTERN)
+_IMAGE_URL = re.compile(IMAGE_URL_PATTERN)
 
 
 def _trimmed(field: str, value: str) -> str:
-    trimmed = value.strip()
-    if not trimmed:
-        raise ValueError(f"`{field}` must have at least 1 character after trimming")
-    return trimmed
+    if not _NAME.search(value):
+        raise ValueError(f"`{field}` must be 1-255 characters after trimming whitespace,"
+                         " without NUL")
+    return value.strip(WHITESPACE)
 
 
-def _check_price(value: Decimal) -> Decimal:
+def parse_price(raw: msgspec.Raw) -> Decimal:
+    """A body's price from its JSON text: a string by :data:`PRICE_PATTERN`, or a number in
+    the range with at most two decimal places (``1.100`` and ``1e2`` are such numbers)."""
+    text = bytes(raw)
+    if text.startswith(b'"'):
+        value = msgspec.json.decode(text, type=str)
+        if not _PRICE.fullmatch(value):
+            raise ValueError(f"{_BAD_PRICE} {_PRICE_RULE}")
+        return Decimal(value).quantize(CENT)
+    try:
+        value = msgspec.json.decode(text, type=Decimal)
+    except msgspec.ValidationError:
+        raise ValueError(_BAD_PRICE) from None
     if not value.is_finite() or not Decimal(0) <= value <= PRICE_MAX:
         raise ValueError("`product_price` must be between 0 and 99999999.99")
     if value != value.quantize(CENT):
@@ -68,6 +134,10 @@ def _check_images(urls: list[str]) -> None:
             parse_image_url(url)
         except ValueError as error:
             raise ValueError(f"`product_images[{index}]` {error}") from None
+        if not _IMAGE_URL.search(url):
+            raise ValueError(f"`product_images[{index}]` must be an ASCII http(s) URL with a"
+                             " host name (its last label starting with a letter), a dotted"
+                             " IPv4 or a bracketed IPv6 address, and a port from 1 to 65535")
 
 
 class UserCreate(Struct, forbid_unknown_fields=True):
@@ -76,9 +146,9 @@ class UserCreate(Struct, forbid_unknown_fields=True):
 
     def __post_init__(self) -> None:
         self.name = _trimmed("name", self.name)
-        self.email = self.email.strip()
-        if not _EMAIL.fullmatch(self.email):
-            raise ValueError("`email` must look like an e-mail address")
+        if not _EMAIL.search(self.email):
+            raise ValueError("`email` must look like an e-mail address (local@domain.tld)")
+        self.email = self.email.strip(WHITESPACE)
 
 
 class ProductCreate(Struct, forbid_unknown_fields=True):
@@ -90,7 +160,7 @@ class ProductCreate(Struct, forbid_unknown_fields=True):
 
     def __post_init__(self) -> None:
         self.product_name = _trimmed("product_name", self.product_name)
-        self.product_price = _check_price(self.product_price)
+        self.product_price = parse_price(self.product_price)
         _check_images(self.product_images)
 
 
@@ -104,7 +174,7 @@ class ProductPatch(Struct, forbid_unknown_fields=True):
         if self.product_name is not UNSET:
             self.product_name = _trimmed("product_name", self.product_name)
         if self.product_price is not UNSET:
-            self.product_price = _check_price(self.product_price)
+            self.product_price = parse_price(self.product_price)
         if self.product_images is not UNSET:
             _check_images(self.product_images)
 
@@ -121,33 +191,37 @@ class ProductPatch(Struct, forbid_unknown_fields=True):
 
 
 class User(Struct):
-    id: int
+    id: Id
     name: str
-    created_at: datetime
+    created_at: Timestamp
     email: str | UnsetType = UNSET
 
 
 class UserCreated(Struct):
-    id: int
+    id: Id
     name: str
     email: str
-    created_at: datetime
+    created_at: Timestamp
     api_key: Annotated[str, Meta(description="shown this once; send as `Bearer` token")]
 
 
 class ApiKey(Struct):
-    id: int
+    id: Id
     api_key: Annotated[str, Meta(description="shown this once; the previous key stops working")]
 
 
 class ImageError(Struct):
-    index: int
+    index: Annotated[int, Meta(ge=0)]
     url: str
     reason: str
 
 
 ImageStatus = Literal["pending", "done", "failed"]
-PriceText = Annotated[str, Meta(pattern=r"^\d{1,8}\.\d{2}$")]
+PriceText = Annotated[str, Meta(pattern=r"^[0-9]{1,8}\.[0-9]{2}$",
+                                extra_json_schema={"format": "decimal"})]
+#: How the row's types are documented: ids and timestamps for what they are, so that
+#: generated clients type them as integers and date-times.
+_DOCUMENTED = {int: Id, datetime: Timestamp}
 
 
 def _product_fields() -> Iterator[tuple[str, object]]:
@@ -164,7 +238,7 @@ def _product_fields() -> Iterator[tuple[str, object]]:
         elif name == "product_price":
             yield name, PriceText
         else:
-            yield name, annotation
+            yield name, _DOCUMENTED.get(annotation, annotation)
 
 
 Product = msgspec.defstruct("Product", list(_product_fields()), module=__name__)
