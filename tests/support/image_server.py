@@ -8,11 +8,16 @@ Routes (``name`` is a registered image):
   /big                   IMAGE_MAX_BYTES-busting body without Content-Length
   /hang/<name>           signals ``download_started``, then waits for ``release`` to serve
   /fixable/<name>        404 until ``fix(name)``, then the image
+
+:class:`TrickleServer` is a source that sends one byte a second.
 """
 
 from __future__ import annotations
 
+import select
+import socket
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -111,5 +116,100 @@ class ImageServer:
                         self._send(404)
                 else:
                     self._send(404)
+
+        return Handler
+
+
+class TrickleServer:
+    """A slow or hostile source on a port of its own: every path answers 200 with a
+    ``length``-byte body sent one byte every ``interval`` seconds, until the client goes away
+    or :meth:`close`. Each download's span is noted, so a test can tell how many ran at once.
+    Its handler threads are not daemons: close() ends and joins them all.
+    """
+
+    def __init__(self, *, length: int = 1000, interval: float = 1.0) -> None:
+        self.length, self.interval = length, interval
+        self.spans: list[tuple[float, float]] = []  # (start, end) of each ended download
+        self._running: dict[int, float] = {}  # thread id: start of each running download
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._handlers: list[threading.Thread] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = False
+        self.port = self._server.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._serving = threading.Thread(target=self._server.serve_forever)
+        self._serving.start()
+
+    def url(self, name: str) -> str:
+        return f"{self.base}/trickle/{name}"
+
+    def most_at_once(self, *, slack: float = 0.05) -> int:
+        """The most downloads that ran at once; spans overlapping by less than ``slack``
+        seconds (the server noticing a cut-off client a moment late) do not count."""
+        with self._lock:
+            spans = [*self.spans, *((start, float("inf")) for start in self._running.values())]
+        edges = sorted([(start, 1) for start, _ in spans] + [(end - slack, -1) for _, end in spans])
+        running = most = 0
+        for _, step in edges:
+            running += step
+            most = max(most, running)
+        return most
+
+    def close(self) -> list[threading.Thread]:
+        """Stop serving and end every download; returns the handler threads still alive
+        (none, unless one is stuck)."""
+        self._stop.set()
+        self._server.shutdown()
+        self._server.server_close()  # joins the handler threads
+        self._serving.join(timeout=10)
+        with self._lock:
+            handlers = list(self._handlers)
+        for thread in handlers:
+            thread.join(timeout=10)
+        return [thread for thread in [*handlers, self._serving] if thread.is_alive()]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _client_gone(self, timeout: float) -> bool:
+                # The client sends nothing after its request: readable means closed.
+                readable, _, _ = select.select([self.connection], [], [], timeout)
+                if not readable:
+                    return False
+                try:
+                    return not self.connection.recv(1, socket.MSG_PEEK)
+                except OSError:
+                    return True
+
+            def _trickle(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "image/jpeg")
+                self.send_header("Content-Length", str(server.length))
+                self.end_headers()
+                for _ in range(server.length):
+                    self.wfile.write(b"\xff")
+                    deadline = time.monotonic() + server.interval
+                    while (left := deadline - time.monotonic()) > 0:
+                        if server._stop.is_set() or self._client_gone(min(left, 0.2)):
+                            return
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                started = time.monotonic()
+                with server._lock:
+                    server._handlers.append(threading.current_thread())
+                    server._running[threading.get_ident()] = started
+                try:
+                    self._trickle()
+                except OSError:
+                    pass  # the client cut the download off
+                finally:
+                    with server._lock:
+                        del server._running[threading.get_ident()]
+                        server.spans.append((started, time.monotonic()))
 
         return Handler

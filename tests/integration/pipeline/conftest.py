@@ -11,6 +11,7 @@ from falcon import testing
 from minio import Minio
 
 from api.app import create_app
+from core.settings import Settings
 from tests.support.accounts import Account
 from tests.support.environment import settings_env
 from tests.support.image_server import ImageServer
@@ -68,12 +69,13 @@ def worker_factory(pipeline_settings, tmp_path_factory):
     started: list[Worker] = []
     directory = tmp_path_factory.mktemp("worker")
 
-    def start(**options) -> Worker:
+    def start(settings: Settings | None = None, **options) -> Worker:
         # Each worker serves its Prometheus metrics on a port and directory of its own.
         metrics_port = free_port()
         metrics_dir = directory / f"metrics-{len(started)}"
         metrics_dir.mkdir()
-        env = {**settings_env(pipeline_settings), "dramatiq_prom_port": str(metrics_port),
+        env = {**settings_env(settings or pipeline_settings),
+               "dramatiq_prom_port": str(metrics_port),
                "dramatiq_prom_host": "127.0.0.1", "dramatiq_prom_db": str(metrics_dir)}
         worker = Worker(env, log_path=directory / f"worker-{len(started)}.log", **options)
         worker.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
