@@ -259,7 +259,7 @@ def can_keep_source(info: SourceInfo, options: CompressOptions) -> bool:
     )
 
 
-def _stripped_source(source: bytes, info: SourceInfo, options: CompressOptions) -> bytes | None:
+def stripped_source(source: bytes, info: SourceInfo, options: CompressOptions) -> bytes | None:
     if not can_keep_source(info, options):
         return None
     try:
@@ -276,7 +276,7 @@ def compress_image(source: bytes, options: CompressOptions) -> CompressedImage:
     image, info = decode(source, options)
     image = normalize(resize(image, options.max_dimension))
     data = encode(image, options)
-    kept = _stripped_source(source, info, options)
+    kept = stripped_source(source, info, options)
     if kept is not None and len(kept) <= len(data):
         logger.debug("re-encoding would not shrink the %r source; keeping it stripped", info.format)
         content_type, extension = KEEPABLE_SOURCES[info.format]

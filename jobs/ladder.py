@@ -1,0 +1,205 @@
+"""The rendition ladder of one source image: every width in every format, from one decode.
+
+``decode -> resize to the largest size -> normalize -> resize down step by step -> encode``.
+The source is decoded once (JPEG at reduced scale when the largest rendition allows it, see
+:func:`jobs.compress.decode`), resized once from its full size, oriented and converted to
+sRGB at the largest rendition's size, and each smaller rendition is resized from the one
+above it rather than from the source: most of the cost of a ladder is the first, largest
+resize, so the rest come nearly free. Encoding is the same for every rendition and format.
+
+AVIF is the slowest encoder by far, so it runs at a bounded effort (:data:`AVIF_SPEED`) and
+within its own share of the job's time: an extra format that fails or runs out of time is left
+out of the image, logged, and tried again by a re-render (SPEC section 7).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from PIL import Image
+
+from jobs.compress import (
+    DECODE_ERRORS,
+    KEEPABLE_SOURCES,
+    NEAREST_ONLY_MODES,
+    CompressOptions,
+    SourceInfo,
+    decode,
+    flatten,
+    normalize,
+    stripped_source,
+)
+from jobs.errors import ImageRejectedError
+
+logger = logging.getLogger(__name__)
+
+#: libavif's speed, 0 (slowest, smallest) to 10: 8 cost about half the CPU of the default 6
+#: for a 1600 px photo, for a few percent more bytes.
+AVIF_SPEED = 8
+#: Format -> (Pillow format, content type, extension, extra save arguments).
+FORMATS = {
+    # optimize costs ~5% CPU for ~4% fewer bytes; an empty comment because Pillow would
+    # otherwise copy the source's JPEG comment over.
+    "jpeg": ("JPEG", "image/jpeg", "jpg", {"optimize": True, "comment": b""}),
+    "webp": ("WEBP", "image/webp", "webp", {"method": 4}),
+    # icc_profile, exif and xmp stated empty: Pillow's AVIF writer would copy the image's own.
+    "avif": ("AVIF", "image/avif", "avif",
+             {"speed": AVIF_SPEED, "icc_profile": None, "exif": b"", "xmp": b""}),
+}
+#: Formats that keep an alpha channel; JPEG is flattened on white.
+ALPHA_FORMATS = ("webp", "avif")
+#: Orientations (EXIF) that swap width and height.
+TRANSPOSED = (5, 6, 7, 8)
+#: Encoder failures: an encoder may also reject a size or mode with ValueError.
+ENCODE_ERRORS = (OSError, ValueError, RuntimeError, MemoryError)
+
+
+@dataclass(frozen=True)
+class LadderOptions:
+    """What a ladder is made of (IMAGE_WIDTHS, IMAGE_FORMATS, IMAGE_FORMAT, ...).
+
+    ``required`` is the format the image cannot be ready without; the others are extras.
+    ``extra_seconds`` is the share of the job's time the extra formats may use together.
+    """
+
+    widths: tuple[int, ...] = (320, 640, 1024, 1600)
+    formats: tuple[str, ...] = ("avif", "webp", "jpeg")
+    required: str = "jpeg"
+    quality: int = 80
+    max_dimension: int = 1600
+    max_pixels: int = 50_000_000
+    extra_seconds: float = 20.0
+
+    def __post_init__(self) -> None:
+        if self.required not in self.formats or not set(self.formats) <= set(FORMATS):
+            raise ValueError(f"unsupported ladder formats {self.formats!r}/{self.required!r}")
+        if not self.widths or max(self.widths) != self.max_dimension:
+            raise ValueError(f"the ladder's largest width must be {self.max_dimension}")
+
+    @property
+    def decode_options(self) -> CompressOptions:
+        return CompressOptions(max_pixels=self.max_pixels, max_dimension=self.max_dimension,
+                               format=self.required, quality=self.quality)
+
+
+@dataclass(frozen=True)
+class Rendition:
+    format: str  # the real format of ``data``: jpeg, webp, avif (or png for a kept source)
+    width: int
+    height: int
+    data: bytes
+    content_type: str
+    extension: str
+    kept_source: bool = False
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """One source image's renditions, largest first within each format."""
+
+    source_width: int  # after EXIF orientation
+    source_height: int
+    renditions: tuple[Rendition, ...]
+    thumbnail: Image.Image  # the smallest rendition's pixels, for the placeholder
+    left_out: tuple[str, ...]  # extra formats that failed or ran out of time
+
+
+def ladder_sizes(width: int, height: int, widths: Sequence[int],
+                 max_dimension: int) -> list[tuple[int, int]]:
+    """The distinct sizes of a ``width`` x ``height`` (upright) source's renditions, largest
+    first: each width, never wider than the source nor longer on either side than
+    ``max_dimension``, aspect kept; widths that land on the same size are made once."""
+    sizes: dict[tuple[int, int], None] = {}
+    for target in sorted(widths, reverse=True):
+        scale = min(1.0, target / width, max_dimension / max(width, height))
+        sizes[(max(1, round(width * scale)), max(1, round(height * scale)))] = None
+    return list(sizes)
+
+
+def _resized(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    if image.size == size:
+        return image
+    if image.mode in NEAREST_ONLY_MODES:
+        # Nearest-pixel scaling looks ragged; filter in full colour instead.
+        image = image.convert("RGBA" if image.has_transparency_data else "RGB")
+    # reducing_gap box-reduces first on big shrinks: much faster and visually the same.
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def resized_ladder(image: Image.Image, sizes: Sequence[tuple[int, int]],
+                   orientation: int) -> list[Image.Image]:
+    """``image`` (as decoded, maybe not upright) at each of ``sizes`` (upright, largest
+    first), normalized: the largest from the decoded image, each next one from the last."""
+    largest = sizes[0]
+    unrotated = largest[::-1] if orientation in TRANSPOSED else largest
+    images = [normalize(_resized(image, unrotated))]
+    for size in sizes[1:]:
+        images.append(_resized(images[-1], size))
+    return images
+
+
+def encode(image: Image.Image, fmt: str, quality: int) -> bytes:
+    """``image`` (normalized) as ``fmt``, with no metadata."""
+    pil_format, _, _, extra = FORMATS[fmt]
+    if fmt not in ALPHA_FORMATS:
+        image = flatten(image)
+    out = io.BytesIO()
+    image.save(out, format=pil_format, quality=quality, **extra)
+    return out.getvalue()
+
+
+def render_ladder(source: bytes, options: LadderOptions, *,
+                  clock: Callable[[], float] = time.monotonic) -> Ladder:
+    """Every rendition of ``source``; raises ImageRejectedError for what is not an image, or
+    for the required format failing to encode."""
+    image, info = decode(source, options.decode_options)
+    orientation = info.orientation if info.orientation in range(1, 9) else 1
+    upright = ((info.height, info.width) if orientation in TRANSPOSED
+               else (info.width, info.height))
+    sizes = ladder_sizes(*upright, options.widths, options.max_dimension)
+    try:
+        images = resized_ladder(image, sizes, orientation)
+    except DECODE_ERRORS as error:
+        raise ImageRejectedError("image data is corrupt or truncated") from error
+
+    renditions: list[Rendition] = []
+    left_out: list[str] = []
+    deadline = clock() + options.extra_seconds
+    # The required format first, so the extras' time share can never cost the image.
+    for fmt in sorted(options.formats, key=lambda name: name != options.required):
+        _, content_type, extension, _ = FORMATS[fmt]
+        made = []
+        try:
+            for each in images:
+                if fmt != options.required and clock() > deadline:
+                    raise TimeoutError(f"{fmt}: the extra formats' time share is used up")
+                made.append(Rendition(fmt, each.width, each.height,
+                                      encode(each, fmt, options.quality),
+                                      content_type, extension))
+        except (*ENCODE_ERRORS, TimeoutError) as error:
+            if fmt == options.required:
+                raise ImageRejectedError(f"the image cannot be encoded as {fmt}") from error
+            logger.warning("left out the %s renditions: %r", fmt, error,
+                           extra={"event": "format_left_out", "format": fmt})
+            left_out.append(fmt)
+            continue
+        if fmt == options.required:
+            made[0] = _kept_or_encoded(source, info, options, made[0])
+        renditions.extend(made)
+    return Ladder(upright[0], upright[1], tuple(renditions), images[-1], tuple(left_out))
+
+
+def _kept_or_encoded(source: bytes, info: SourceInfo, options: LadderOptions,
+                     largest: Rendition) -> Rendition:
+    """SPEC section 4: the largest required rendition is the source's own bytes, metadata
+    removed, when those may be kept and are no larger than the re-encoded ones."""
+    kept = stripped_source(source, info, options.decode_options)
+    if kept is None or len(kept) > len(largest.data):
+        return largest
+    content_type, extension = KEEPABLE_SOURCES[info.format]
+    return Rendition(info.format.lower(), info.width, info.height, kept, content_type,
+                     extension, kept_source=True)
