@@ -1,0 +1,37 @@
+"""The settings revision of a rendition set: what a re-render compares.
+
+A hash of everything that changes the bytes the ladder makes (widths, formats, the required
+format, quality, maximum dimension, AVIF effort, and the encoder libraries' versions), so
+that changing any of them, or upgrading Pillow's codecs, marks every image made before as due
+for ``jobs.rerender``; changing anything else (timeouts, retries) does not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import PIL
+from PIL import features
+
+from jobs.ladder import AVIF_SPEED, LadderOptions
+
+#: Codec libraries whose versions change what a rendition's bytes are.
+CODECS = ("jpg", "webp", "avif")
+
+
+def codec_versions() -> dict[str, str | None]:
+    return {"pillow": PIL.__version__, **{name: features.version(name) for name in CODECS}}
+
+
+def settings_revision(options: LadderOptions,
+                      codecs: dict[str, str | None] | None = None) -> str:
+    """A short, stable name for the output ``options`` and these codecs make."""
+    inputs = {
+        "widths": list(options.widths), "formats": sorted(options.formats),
+        "required": options.required, "quality": options.quality,
+        "max_dimension": options.max_dimension, "avif_speed": AVIF_SPEED,
+        "codecs": codec_versions() if codecs is None else codecs,
+    }
+    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+    return "r" + digest[:12]
