@@ -20,6 +20,7 @@ from typing import Any
 from urllib3.util.connection import allowed_gai_family
 
 from jobs.errors import BlockedAddressError, TransientFetchError
+from models.failures import FailureCode
 
 logger = logging.getLogger(__name__)
 
@@ -114,14 +115,14 @@ def resolve_allowed(
     try:
         answers = resolve(host, port, allowed_gai_family(), socket.SOCK_STREAM)
     except (OSError, UnicodeError) as e:
-        raise TransientFetchError(f"could not resolve {host}") from e
+        raise _unresolved(host) from e
     addresses = [
         ipaddress.ip_address(sockaddr[0])
         for family, _type, _proto, _name, sockaddr in answers
         if family in (socket.AF_INET, socket.AF_INET6)
     ]
     if not addresses:
-        raise TransientFetchError(f"could not resolve {host}")
+        raise _unresolved(host)
     forbidden = [ip for ip in addresses if is_forbidden_address(ip, allow_private=allow_private)]
     if forbidden:
         # The addresses go to the log only: echoing them to API clients would turn this
@@ -129,3 +130,9 @@ def resolve_allowed(
         logger.warning("refused %s: resolves to forbidden %s", host, [str(ip) for ip in forbidden])
         raise BlockedAddressError(f"{host} resolves to an address that is not allowed")
     return addresses[0]
+
+
+def _unresolved(host: str) -> TransientFetchError:
+    # A name that does not resolve is a source that cannot be reached, like a refused
+    # connection: a DNS outage looks the same from here, hence transient.
+    return TransientFetchError(f"could not resolve {host}", code=FailureCode.CONNECTION_FAILED)

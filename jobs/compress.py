@@ -19,6 +19,7 @@ from PIL import ExifTags, Image, ImageOps
 
 from jobs.errors import ImageRejectedError
 from jobs.metadata import NotStrippableError, png_bit_depth, strip_metadata
+from models.failures import FailureCode
 
 try:
     from PIL import ImageCms
@@ -99,15 +100,18 @@ def decode(source: bytes, options: CompressOptions) -> tuple[Image.Image, Source
         image = Image.open(io.BytesIO(source), formats=DECODABLE_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         # Pillow's own limit (its warning is an exception only under an "error" filter).
-        raise ImageRejectedError("image has too many pixels") from e
+        raise ImageRejectedError("image has too many pixels",
+                                 code=FailureCode.TOO_MANY_PIXELS) from e
     except DECODE_ERRORS as e:
-        raise ImageRejectedError("not an image in a supported format") from e
+        raise ImageRejectedError("not an image in a supported format",
+                                 code=FailureCode.NOT_AN_IMAGE) from e
     width, height = image.size
     # Checked on the header's size so a small file cannot make us allocate a huge bitmap;
     # Pillow's global limit still applies if someone lowered it.
     limit = min(options.max_pixels, Image.MAX_IMAGE_PIXELS or options.max_pixels)
     if width * height > limit:
-        raise ImageRejectedError(f"image has too many pixels ({width}x{height})")
+        raise ImageRejectedError(f"image has too many pixels ({width}x{height})",
+                                 code=FailureCode.TOO_MANY_PIXELS)
     if image.format in JPEG_FORMATS and max(width, height) > options.max_dimension:
         # libjpeg scales by 1/2..1/8 while decoding, to no less than the size we resize to.
         image.draft("RGB", fit(width, height, options.max_dimension))
@@ -118,11 +122,16 @@ def decode(source: bytes, options: CompressOptions) -> tuple[Image.Image, Source
         animated = image.format in KEEPABLE_SOURCES and getattr(image, "is_animated", False)
         bits = _bits(source, image.format)
     except DECODE_ERRORS as e:
-        raise ImageRejectedError("image data is corrupt or truncated") from e
+        raise corrupt() from e
     info = SourceInfo(
         image.format or "", width, height, orientation, bool(animated), bits, is_srgb(image)
     )
     return image, info
+
+
+def corrupt() -> ImageRejectedError:
+    """The rejection of a source that identified as an image but would not decode."""
+    return ImageRejectedError("image data is corrupt or truncated", code=FailureCode.NOT_AN_IMAGE)
 
 
 def _bits(source: bytes, pil_format: str | None) -> int:

@@ -27,6 +27,7 @@ from jobs.events import JobContext, logger
 from jobs.metrics import ImageMetrics
 from models.db import bind
 from models.dead_letters import DeadLetter, archive, list_all, take
+from models.failures import FailureCode, ImageFailure
 from models.jobs import PROCESS_IMAGE, ImageJob, payload_of
 from models.outbox import add_job
 from models.products import clear_image_failure, record_image_failure
@@ -48,23 +49,43 @@ def record_dead_letter(message: dramatiq.Message, exception: BaseException | Non
     request_id = payload.request_id if isinstance(payload, ImageJob) else None
     permanent = isinstance(exception, PermanentError)
     attempts = message.options.get("retries", 0) + (1 if permanent else 0)
-    reason = failure_reason(exception, attempts=attempts)
+    failure = image_failure(exception, attempts=attempts)
+    reason = failure.message
     context = JobContext(message.message_id, product_id, None, request_id)
     with unit_of_work(cache) as work:
         if url is not None:
-            record_image_failure(product_id, url, reason)
+            record_image_failure(product_id, url, failure)
         archive(DeadLetter(
             message_id=message.message_id, queue_name=message.queue_name,
             actor_name=message.actor_name, kwargs=kwargs, product_id=product_id,
             image_url=url, reason=reason, attempts=attempts, failed_at=None,
+            code=failure.code, http_status=failure.http_status,
         ))
         if product_id:
             work.invalidate(product_id)
     if message.actor_name == PROCESS_IMAGE:
         metrics.image_failed()
     metrics.dead_lettered()
-    logger.warning("failed", extra=context.fields("failed", reason=reason, attempts=attempts))
-    logger.warning("dead_lettered", extra=context.fields("dead_lettered", reason=reason))
+    logger.warning("failed", extra=context.fields(
+        "failed", reason=reason, code=failure.code, attempts=attempts))
+    logger.warning("dead_lettered", extra=context.fields(
+        "dead_lettered", reason=reason, code=failure.code))
+
+
+def image_failure(exception: BaseException | None, *, attempts: int) -> ImageFailure:
+    """What is recorded for a job whose last attempt raised ``exception``.
+
+    Anything but the pipeline's own errors (a bug, a time limit, a database error) is
+    ``INTERNAL``; it was retried like a transient error, so a replay may succeed.
+    """
+    code = exception.code if isinstance(exception, ImageJobError) else FailureCode.INTERNAL
+    return ImageFailure(
+        code=code,
+        message=failure_reason(exception, attempts=attempts),
+        retryable=not isinstance(exception, PermanentError),
+        attempts=attempts,
+        http_status=exception.http_status if isinstance(exception, ImageJobError) else None,
+    )
 
 
 def failure_reason(exception: BaseException | None, *, attempts: int) -> str:
@@ -109,10 +130,12 @@ def _print_table(letters: list[DeadLetter]) -> None:
     if not letters:
         print("no dead letters")
         return
-    print("message_id\tproduct\turl\treason\tattempts\tfailed_at")
+    print("message_id\tproduct\turl\tcode\treason\tattempts\tfailed_at")
     for letter in letters:
         print("\t".join(str(value) for value in (
-            letter.message_id, letter.product_id, letter.image_url, letter.reason,
+            letter.message_id, letter.product_id, letter.image_url,
+            # Archived before codes were recorded: there is none to show.
+            letter.code or "-", letter.reason,
             letter.attempts, letter.failed_at.isoformat(timespec="seconds"))))
 
 

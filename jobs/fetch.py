@@ -31,6 +31,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from core.urls import DEFAULT_PORTS, ImageUrl, parse_image_url
 from jobs.addresses import Resolver, check_literal, resolve_allowed
 from jobs.errors import PermanentFetchError, TransientFetchError
+from models.failures import FailureCode
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def _follow(
         if parsed.ip is not None:
             check_literal(parsed.ip, allow_private=limits.allow_private)
         if deadline.remaining() <= 0:
-            raise TransientFetchError(f"download from {host} took too long")
+            raise _too_slow(host, "took too long")
         token = _hop_host.set(host)
         # The adapter, not Session.send: the latter reads a whole 3xx body into memory even
         # with allow_redirects=False, and the adapter never follows redirects by itself.
@@ -122,22 +123,26 @@ def _follow(
             if not response.is_redirect:
                 return _download(response, parsed.url, host, limits.max_bytes, deadline)
             url = urljoin(parsed.url, response.headers["Location"])
-    raise PermanentFetchError(f"too many redirects (more than {limits.max_redirects})")
+    raise PermanentFetchError(f"too many redirects (more than {limits.max_redirects})",
+                              code=FailureCode.TOO_MANY_REDIRECTS)
 
 
 def _parse(url: str) -> ImageUrl:
     try:
         return parse_image_url(url)
     except ValueError as e:
-        # The parser's reasons never repeat the URL, so no userinfo reaches a message.
-        raise PermanentFetchError(f"URL {e}") from None
+        # The parser's reasons never repeat the URL, so no userinfo reaches a message. The
+        # API takes only URLs this parser accepts, so what fails here is a redirect's
+        # target: somewhere the worker will not go, like a blocked address.
+        raise PermanentFetchError(f"URL {e}", code=FailureCode.BLOCKED_ADDRESS) from None
 
 
 def _download(
     response: requests.Response, url: str, host: str, max_bytes: int, deadline: _Deadline
 ) -> FetchedImage:
     _check_status(response.status_code, host)
-    too_large = PermanentFetchError(f"image too large (more than {max_bytes} bytes)")
+    too_large = PermanentFetchError(f"image too large (more than {max_bytes} bytes)",
+                                    code=FailureCode.TOO_LARGE)
     announced = _content_length(response)
     if announced is not None and announced > max_bytes:
         raise too_large
@@ -153,12 +158,12 @@ def _download(
                 raise too_large
     except (urllib3.exceptions.HTTPError, OSError) as e:
         if deadline.cut is not None:
-            raise TransientFetchError(f"download from {host} {deadline.cut}") from e
+            raise _too_slow(host, deadline.cut) from e
         logger.info("fetch from %s failed: %s", host, type(e).__name__)
-        raise TransientFetchError(f"connection to {host} failed") from e
+        raise _connection_failed(f"connection to {host} failed") from e
     if deadline.cut is not None:
         # A connection-close body cut off by the deadline ends like a complete one.
-        raise TransientFetchError(f"download from {host} {deadline.cut}")
+        raise _too_slow(host, deadline.cut)
     return FetchedImage(bytes(data), response.headers.get("Content-Type"), url)
 
 
@@ -166,9 +171,9 @@ def _check_status(status: int, host: str) -> None:
     if 200 <= status < 300:
         return
     reason = f"HTTP {status} from {host}"
-    if status >= 500 or status in (408, 429):
-        raise TransientFetchError(reason)
-    raise PermanentFetchError(reason)
+    kind = (TransientFetchError if status >= 500 or status in (408, 429)
+            else PermanentFetchError)
+    raise kind(reason, code=FailureCode.HTTP_STATUS, http_status=status)
 
 
 def _content_length(response: requests.Response) -> int | None:
@@ -183,15 +188,23 @@ def _translate(
 ) -> TransientFetchError | PermanentFetchError:
     """A requests error as the pipeline's own (the caller chains it with ``from``)."""
     if deadline.cut is not None:
-        return TransientFetchError(f"download from {host} {deadline.cut}")
+        return _too_slow(host, deadline.cut)
     if isinstance(error, requests.Timeout):
-        return TransientFetchError(f"download from {host} took too long")
+        return _too_slow(host, "took too long")
     if isinstance(error, requests.exceptions.InvalidURL):
-        return PermanentFetchError("invalid URL")
+        return PermanentFetchError("invalid URL", code=FailureCode.BLOCKED_ADDRESS)
     if isinstance(error, requests.exceptions.SSLError):
-        return TransientFetchError(f"TLS handshake with {host} failed")
+        return _connection_failed(f"TLS handshake with {host} failed")
     logger.info("fetch from %s failed: %s", host, type(error).__name__)
-    return TransientFetchError(f"connection to {host} failed")
+    return _connection_failed(f"connection to {host} failed")
+
+
+def _too_slow(host: str, why: str) -> TransientFetchError:
+    return TransientFetchError(f"download from {host} {why}", code=FailureCode.DOWNLOAD_TIMEOUT)
+
+
+def _connection_failed(reason: str) -> TransientFetchError:
+    return TransientFetchError(reason, code=FailureCode.CONNECTION_FAILED)
 
 
 class _PinningAdapter(HTTPAdapter):
@@ -220,7 +233,8 @@ class _PinningAdapter(HTTPAdapter):
         host, port, scheme = host_params["host"], host_params["port"], host_params["scheme"]
         if host.strip("[]").lower() != _hop_host.get():
             # requests read the normalized URL otherwise than core.urls: connect to neither.
-            raise PermanentFetchError("URL is ambiguous: its host is read differently")
+            raise PermanentFetchError("URL is ambiguous: its host is read differently",
+                                      code=FailureCode.BLOCKED_ADDRESS)
         try:
             ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host)
         except ValueError:

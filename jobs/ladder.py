@@ -28,12 +28,14 @@ from jobs.compress import (
     NEAREST_ONLY_MODES,
     CompressOptions,
     SourceInfo,
+    corrupt,
     decode,
     flatten,
     normalize,
     stripped_source,
 )
 from jobs.errors import ImageRejectedError
+from models.failures import FailureCode
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +166,7 @@ def render_ladder(source: bytes, options: LadderOptions, *,
     try:
         images = resized_ladder(image, sizes, orientation)
     except DECODE_ERRORS as error:
-        raise ImageRejectedError("image data is corrupt or truncated") from error
+        raise corrupt() from error
 
     renditions: list[Rendition] = []
     left_out: list[str] = []
@@ -182,7 +184,9 @@ def render_ladder(source: bytes, options: LadderOptions, *,
                                       content_type, extension))
         except (*ENCODE_ERRORS, TimeoutError) as error:
             if fmt == options.required:
-                raise ImageRejectedError(f"the image cannot be encoded as {fmt}") from error
+                # It decoded, so it is an image: the failure is the encoder's, ours.
+                raise ImageRejectedError(f"the image cannot be encoded as {fmt}",
+                                         code=FailureCode.INTERNAL) from error
             logger.warning("left out the %s renditions: %r", fmt, error,
                            extra={"event": "format_left_out", "format": fmt})
             left_out.append(fmt)

@@ -36,7 +36,9 @@ _STORE_ERRORS = (MinioException, urllib3.exceptions.HTTPError, OSError)
 
 
 def _unavailable(error: Exception) -> StorageUnavailable:
-    return StorageUnavailable(f"object store unavailable: {type(error).__name__}")
+    # The library's error names and texts stay in the log: clients see the kind only.
+    logger.info("object store unavailable: %s", type(error).__name__)
+    return StorageUnavailable("object store unavailable")
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,15 @@ class DeadLetter(NamedTuple):
     reason: str
     attempts: int
     failed_at: datetime
+    #: A models.failures.FailureCode; None for letters archived before codes existed.
+    code: str | None = None
+    #: The source's HTTP status when ``code`` is HTTP_STATUS.
+    http_status: int | None = None
 
 
 _COLUMNS = (
     "message_id::text, queue_name, actor_name, kwargs, product_id, image_url, reason,"
-    " attempts, failed_at"
+    " attempts, failed_at, code, http_status"
 )
 
 
@@ -32,11 +36,14 @@ def archive(letter: DeadLetter) -> None:
     """Record a dead letter; recording the same message again updates it."""
     db.execute_sql(
         "INSERT INTO dead_letters (message_id, queue_name, actor_name, kwargs, product_id,"
-        " image_url, reason, attempts) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+        " image_url, reason, attempts, code, http_status)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         " ON CONFLICT (message_id) DO UPDATE SET reason = EXCLUDED.reason,"
-        " attempts = EXCLUDED.attempts, failed_at = now()",
+        " attempts = EXCLUDED.attempts, code = EXCLUDED.code,"
+        " http_status = EXCLUDED.http_status, failed_at = now()",
         (letter.message_id, letter.queue_name, letter.actor_name, Json(letter.kwargs),
-         letter.product_id, letter.image_url, letter.reason, letter.attempts),
+         letter.product_id, letter.image_url, letter.reason, letter.attempts,
+         None if letter.code is None else str(letter.code), letter.http_status),
     )
 
 

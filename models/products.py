@@ -6,15 +6,17 @@ with bound parameters: building it through peewee's query builder costs more tha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
 from peewee import BigAutoField, BigIntegerField, CharField, DecimalField, Model, TextField, fn
 from playhouse.postgres_ext import ArrayField, BinaryJSONField, DateTimeTZField
+from psycopg2.extras import Json
 
 from models.db import db
+from models.failures import ImageFailure
 
 PAGE_SIZE_MAX = 100
 
@@ -54,7 +56,8 @@ class ProductRow(NamedTuple):
     product_description: str | None
     product_images: list[str]
     compressed_product_images: list[str | None]
-    image_failures: dict[str, str]
+    #: Source URL -> the stored :class:`models.failures.ImageFailure` (or a legacy string).
+    image_failures: dict[str, dict | str]
     product_price: Decimal
     created_at: datetime
     updated_at: datetime
@@ -76,19 +79,23 @@ _LOCK_SQL = f"SELECT {_COLUMNS} FROM products WHERE id = %s FOR UPDATE"
 
 
 def image_state(
-    images: Sequence[str], copies: Sequence[str | None], failures: dict[str, str]
+    images: Sequence[str], copies: Sequence[str | None], failures: Mapping[str, dict | str]
 ) -> tuple[str, list[dict]]:
-    """The ``image_status`` and ``image_errors`` of a product (SPEC section 3)."""
+    """The ``image_status`` and ``image_errors`` of a product (SPEC section 3): each error
+    is ``{"index", "url", "reason", "code"}``, the reason being the failure's message and the
+    code None for a failure recorded before codes were (:mod:`models.failures`)."""
     errors = []
     pending = False
     for index, (url, copy) in enumerate(zip(images, copies, strict=True)):
         if copy is not None:
             continue
-        reason = failures.get(url)
-        if reason is None:
+        stored = failures.get(url)
+        if stored is None:
             pending = True
         else:
-            errors.append({"index": index, "url": url, "reason": reason})
+            failure = ImageFailure.from_json(stored)
+            errors.append({"index": index, "url": url, "reason": failure.message,
+                           "code": failure.code})
     if pending:
         return "pending", errors
     return ("failed" if errors else "done"), errors
@@ -229,16 +236,16 @@ def write_copy(product_id: int, url: str, copy_url: str) -> bool:
     return cursor.fetchone() is not None
 
 
-def record_image_failure(product_id: int, url: str, reason: str) -> bool:
+def record_image_failure(product_id: int, url: str, failure: ImageFailure) -> bool:
     """Mark ``url`` failed for good on the product, if the product still has it uncopied."""
     cursor = db.execute_sql(
         "UPDATE products"
-        " SET image_failures = image_failures || jsonb_build_object(%s::text, %s::text),"
+        " SET image_failures = image_failures || jsonb_build_object(%s::text, %s::jsonb),"
         "     updated_at = now()"
         " WHERE id = %s AND EXISTS ("
         "   SELECT 1 FROM unnest(product_images, compressed_product_images) AS image(source, copy)"
         "   WHERE source = %s AND copy IS NULL) RETURNING id",
-        (url, reason, product_id, url),
+        (url, Json(failure.to_json()), product_id, url),
     )
     return cursor.fetchone() is not None
 

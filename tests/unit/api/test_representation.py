@@ -19,7 +19,9 @@ ROW = ProductRow(
     id=7, user_id=3, product_name="Desk lamp", product_description=None,
     product_images=["https://example.com/a.png", "https://example.com/b.png"],
     compressed_product_images=["https://cdn.example.com/a.webp", None],
-    image_failures={"https://example.com/b.png": "HTTP 404"},
+    image_failures={"https://example.com/b.png": {
+        "code": "HTTP_STATUS", "message": "HTTP 404 from example.com", "retryable": False,
+        "attempts": 1, "http_status": 404}},
     product_price=Decimal("49.90"),
     created_at=datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=UTC),
     updated_at=datetime(2026, 1, 2, 3, 4, 6, tzinfo=UTC),
@@ -53,7 +55,7 @@ def test_the_rendered_json_is_the_promised_one():
         "compressed_product_images": ["https://cdn.example.com/a.webp", None],
         "image_status": "failed",
         "image_errors": [{"index": 1, "url": "https://example.com/b.png",
-                          "reason": "HTTP 404"}],
+                          "reason": "HTTP 404 from example.com", "code": "HTTP_STATUS"}],
         "product_price": "49.90",
         "created_at": "2026-01-02T03:04:05Z", "updated_at": "2026-01-02T03:04:06Z",
     }
