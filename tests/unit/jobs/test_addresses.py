@@ -12,6 +12,7 @@ import pytest
 
 from jobs.addresses import is_forbidden_address, resolve_allowed
 from jobs.errors import BlockedAddressError, TransientFetchError
+from models.failures import FailureCode
 
 # address, forbidden when allow_private=False, forbidden when allow_private=True
 POLICY = [
@@ -103,18 +104,21 @@ def test_resolve_allowed_refuses_if_any_answer_is_forbidden() -> None:
 def test_resolve_allowed_keeps_link_local_closed_with_allow_private() -> None:
     resolve = _answers("127.0.0.1", "169.254.169.254")
 
-    with pytest.raises(BlockedAddressError):
+    with pytest.raises(BlockedAddressError) as caught:
         resolve_allowed("metadata.example.test", 80, allow_private=True, resolve=resolve)
+    assert caught.value.code == FailureCode.BLOCKED_ADDRESS
 
 
 def test_resolution_failure_is_transient() -> None:
     def resolve(*args, **kwargs):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
-    with pytest.raises(TransientFetchError, match="could not resolve nowhere.example.test"):
+    with pytest.raises(TransientFetchError, match="could not resolve nowhere.example.test") as e:
         resolve_allowed("nowhere.example.test", 80, allow_private=False, resolve=resolve)
+    assert e.value.code == FailureCode.CONNECTION_FAILED
 
 
 def test_no_usable_answer_is_transient() -> None:
-    with pytest.raises(TransientFetchError):
+    with pytest.raises(TransientFetchError) as caught:
         resolve_allowed("empty.example.test", 80, allow_private=False, resolve=_answers())
+    assert caught.value.code == FailureCode.CONNECTION_FAILED

@@ -24,6 +24,7 @@ from jobs.compress import (
     resize,
 )
 from jobs.errors import ImageRejectedError
+from models.failures import FailureCode
 from tests.support.hostile_images import (
     SECRETS,
     hostile_jpeg,
@@ -366,8 +367,9 @@ def test_output_has_no_metadata(options):
     ],
 )
 def test_not_a_supported_image_is_rejected(source):
-    with pytest.raises(ImageRejectedError):
+    with pytest.raises(ImageRejectedError) as caught:
         compress_image(source, DEFAULTS)
+    assert caught.value.code == FailureCode.NOT_AN_IMAGE
 
 
 def test_decompression_bomb_is_rejected_before_decoding_pixels(monkeypatch):
@@ -380,8 +382,9 @@ def test_decompression_bomb_is_rejected_before_decoding_pixels(monkeypatch):
 
     monkeypatch.setattr(ImageFile.ImageFile, "load", load)
     # when / then
-    with pytest.raises(ImageRejectedError, match="too many pixels"):
+    with pytest.raises(ImageRejectedError, match="too many pixels") as caught:
         compress_image(bomb, DEFAULTS)
+    assert caught.value.code == FailureCode.TOO_MANY_PIXELS
 
 
 def test_bomb_helper_makes_real_pngs():
@@ -390,8 +393,9 @@ def test_bomb_helper_makes_real_pngs():
 
 def test_pillows_own_bomb_limit_is_turned_into_a_rejection():
     # 400M pixels is over twice Pillow's limit, so Image.open itself refuses it
-    with pytest.raises(ImageRejectedError, match="too many pixels"):
+    with pytest.raises(ImageRejectedError, match="too many pixels") as caught:
         compress_image(_black_png(20_000, 20_000), CompressOptions(max_pixels=10**12))
+    assert caught.value.code == FailureCode.TOO_MANY_PIXELS
 
 
 @pytest.mark.parametrize("action", ["error", "ignore"])
@@ -399,8 +403,9 @@ def test_pillows_bomb_warning_is_turned_into_a_rejection(action):
     # 100M pixels: Pillow only warns, and our limit is set above it
     with warnings.catch_warnings():
         warnings.simplefilter(action, Image.DecompressionBombWarning)
-        with pytest.raises(ImageRejectedError, match="too many pixels"):
+        with pytest.raises(ImageRejectedError, match="too many pixels") as caught:
             compress_image(_black_png(10_000, 10_000), CompressOptions(max_pixels=10**9))
+    assert caught.value.code == FailureCode.TOO_MANY_PIXELS
 
 
 @pytest.mark.parametrize(("max_pixels", "accepted"), [(10_000, True), (9_999, False)])
@@ -411,8 +416,9 @@ def test_max_pixels_is_width_times_height(max_pixels, accepted):
     if accepted:
         assert compress_image(source, options).width == 100
     else:
-        with pytest.raises(ImageRejectedError):
+        with pytest.raises(ImageRejectedError) as caught:
             compress_image(source, options)
+        assert caught.value.code == FailureCode.TOO_MANY_PIXELS
 
 
 # --- output format and the keep-source rule -------------------------------------------------

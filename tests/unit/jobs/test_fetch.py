@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jobs import addresses
 from jobs.errors import BlockedAddressError, PermanentFetchError, TransientFetchError
 from jobs.fetch import USER_AGENT, FetchedImage, FetchLimits, fetch_image
+from models.failures import FailureCode
 from tests.support.processes import free_port
 
 CAP = 1024
@@ -269,9 +270,10 @@ def test_refuses_loopback_without_allow_private(server: _Server, host: str) -> N
     url = f"http://{host}:{server.server_address[1]}/image"
     server.seen.clear()
 
-    with pytest.raises(BlockedAddressError):
+    with pytest.raises(BlockedAddressError) as caught:
         fetch_image(url, STRICT)
 
+    assert caught.value.code == FailureCode.BLOCKED_ADDRESS
     assert server.seen == []
 
 
@@ -315,28 +317,33 @@ def test_follows_redirects_up_to_the_limit(base: str) -> None:
 
 
 def test_refuses_too_many_redirects(base: str, server: _Server) -> None:
-    with pytest.raises(PermanentFetchError, match="too many redirects"):
+    with pytest.raises(PermanentFetchError, match="too many redirects") as caught:
         fetch_image(f"{base}/chain/4", LOCAL)
 
+    assert caught.value.code == FailureCode.TOO_MANY_REDIRECTS
     assert len(server.seen) == LOCAL.max_redirects + 1
 
 
 @pytest.mark.parametrize("target", ["file:///etc/passwd", "ftp://127.0.0.1/image.png"])
 def test_refuses_redirect_to_other_scheme(base: str, target: str) -> None:
-    with pytest.raises(PermanentFetchError, match="scheme"):
+    with pytest.raises(PermanentFetchError, match="scheme") as caught:
         fetch_image(f"{base}/redirect?to={target}", LOCAL)
+    # Somewhere the worker will not go, like an internal address.
+    assert caught.value.code == FailureCode.BLOCKED_ADDRESS
 
 
 def test_refuses_announced_too_large_body_before_reading_it(base: str) -> None:
     # The server never sends the announced body: waiting for it would end in a timeout.
-    with pytest.raises(PermanentFetchError, match="too large"):
+    with pytest.raises(PermanentFetchError, match="too large") as caught:
         fetch_image(f"{base}/announced-too-large", LOCAL)
+    assert caught.value.code == FailureCode.TOO_LARGE
 
 
 @pytest.mark.parametrize("route", ["too-large-close", "too-large-chunked"])
 def test_stops_streamed_body_past_max_bytes(base: str, route: str) -> None:
-    with pytest.raises(PermanentFetchError, match="too large"):
+    with pytest.raises(PermanentFetchError, match="too large") as caught:
         fetch_image(f"{base}/{route}", LOCAL)
+    assert caught.value.code == FailureCode.TOO_LARGE
 
 
 @pytest.mark.parametrize("route", ["trickle-body", "trickle-headers"])
@@ -346,11 +353,12 @@ def test_trickling_server_fails_at_total_deadline(base: str, route: str) -> None
     started = time.monotonic()
 
     # when
-    with pytest.raises(TransientFetchError, match="took too long"):
+    with pytest.raises(TransientFetchError, match="took too long") as caught:
         fetch_image(f"{base}/{route}", limits)
 
     # then
     assert time.monotonic() - started < 5
+    assert caught.value.code == FailureCode.DOWNLOAD_TIMEOUT
 
 
 @pytest.mark.parametrize(
@@ -371,14 +379,17 @@ def test_http_status_decides_the_error_kind(base: str, status: int, error: type)
 
     assert type(caught.value) is error
     assert str(caught.value) == f"HTTP {status} from 127.0.0.1"
+    assert caught.value.code == FailureCode.HTTP_STATUS
+    assert caught.value.http_status == status
 
 
 @pytest.mark.parametrize(
     "url", ["ftp://127.0.0.1/a.png", "file:///etc/passwd", "gopher://127.0.0.1/", "http:///a.png"]
 )
 def test_refuses_non_http_urls(url: str) -> None:
-    with pytest.raises(PermanentFetchError):
+    with pytest.raises(PermanentFetchError) as caught:
         fetch_image(url, LOCAL)
+    assert caught.value.code == FailureCode.BLOCKED_ADDRESS
 
 
 def test_refuses_credentials_without_repeating_them(server: _Server) -> None:
@@ -408,8 +419,9 @@ def _no_dns(*args, **kwargs):
     ],
 )
 def test_link_local_literals_are_blocked_at_once_even_with_allow_private(url: str) -> None:
-    with pytest.raises(BlockedAddressError, match="not allowed"):
+    with pytest.raises(BlockedAddressError, match="not allowed") as caught:
         fetch_image(url, LOCAL, resolve=_no_dns)
+    assert caught.value.code == FailureCode.BLOCKED_ADDRESS
 
 
 def test_backslash_userinfo_trick_is_refused_before_any_request(server: _Server) -> None:
@@ -453,19 +465,21 @@ def test_slow_download_is_cut_off_after_the_grace_window(base: str) -> None:
     started = time.monotonic()
 
     # when
-    with pytest.raises(TransientFetchError, match="slower than 1024 bytes/s"):
+    with pytest.raises(TransientFetchError, match="slower than 1024 bytes/s") as caught:
         fetch_image(f"{base}/trickle-body", limits)
 
     # then: cut at the end of the grace window, not at the total deadline
     assert time.monotonic() - started < 3
+    assert caught.value.code == FailureCode.DOWNLOAD_TIMEOUT
 
 
 def test_slow_headers_are_cut_off_too(base: str) -> None:
     limits = FetchLimits(max_bytes=CAP, connect_timeout=1.0, total_timeout=8.0,
                          allow_private=True, min_rate=1024, min_rate_grace=0.5)
 
-    with pytest.raises(TransientFetchError, match="slower than"):
+    with pytest.raises(TransientFetchError, match="slower than") as caught:
         fetch_image(f"{base}/trickle-headers", limits)
+    assert caught.value.code == FailureCode.DOWNLOAD_TIMEOUT
 
 
 def test_download_over_the_minimum_rate_completes(base: str) -> None:
@@ -480,8 +494,9 @@ def test_connection_refused_is_transient() -> None:
     # given: a port nothing listens on
     port = free_port()
 
-    with pytest.raises(TransientFetchError, match="connection to 127.0.0.1 failed"):
+    with pytest.raises(TransientFetchError, match="connection to 127.0.0.1 failed") as caught:
         fetch_image(f"http://127.0.0.1:{port}/image", LOCAL)
+    assert caught.value.code == FailureCode.CONNECTION_FAILED
 
 
 def test_given_session_gets_the_address_check(base: str, server: _Server) -> None:
@@ -526,8 +541,10 @@ def test_https_refuses_a_certificate_for_another_name(tls_server: tuple[_Server,
     session.verify = str(cert)
     url = f"https://other.example.test:{httpd.server_address[1]}/image"
 
-    with pytest.raises(TransientFetchError, match="TLS handshake with other.example.test"):
+    tls_failed = pytest.raises(TransientFetchError, match="TLS handshake with other.example.test")
+    with tls_failed as caught:
         fetch_image(url, LOCAL, session=session, resolve=_resolving_to("127.0.0.1"))
+    assert caught.value.code == FailureCode.CONNECTION_FAILED
     session.close()
 
 
@@ -546,6 +563,7 @@ def test_refuses_to_connect_where_requests_reads_another_host(
     server.seen.clear()
 
     # when / then
-    with pytest.raises(PermanentFetchError, match="ambiguous"):
+    with pytest.raises(PermanentFetchError, match="ambiguous") as caught:
         fetch_image(f"http://127.0.0.1:{server.server_address[1]}/image", LOCAL)
+    assert caught.value.code == FailureCode.BLOCKED_ADDRESS
     assert server.seen == []

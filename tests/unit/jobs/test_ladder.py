@@ -9,7 +9,9 @@ import pytest
 from PIL import ExifTags, Image
 
 from jobs import ladder
+from jobs.errors import ImageRejectedError
 from jobs.ladder import LadderOptions, ladder_sizes, render_ladder
+from models.failures import FailureCode
 from tests.support.hostile_images import (
     METADATA_MARKERS,
     gps_exif,
@@ -145,6 +147,29 @@ def test_an_extra_format_that_fails_to_encode_is_left_out(monkeypatch):
 
     assert result.left_out == ("avif",)
     assert {r.format for r in result.renditions} == {"webp", "jpeg"}
+
+
+def test_the_required_format_failing_to_encode_is_an_internal_failure(monkeypatch):
+    # given: a photo that decodes, and a JPEG encoder that fails
+    def failing_jpeg(image, fmt, quality):
+        raise OSError("encoder error")
+
+    monkeypatch.setattr(ladder, "encode", failing_jpeg)
+    # when / then: the source is an image, so the code says the failure is ours
+    with pytest.raises(ImageRejectedError, match="cannot be encoded as jpeg") as caught:
+        render_ladder(saved(photo_image("rocket.jpg"), "JPEG"), LadderOptions())
+    assert caught.value.code == FailureCode.INTERNAL
+    assert "encoder error" not in str(caught.value)
+
+
+def test_pixels_that_fail_while_resizing_are_not_an_image(monkeypatch):
+    def truncated(*args):
+        raise OSError("image file is truncated")
+
+    monkeypatch.setattr(ladder, "resized_ladder", truncated)
+    with pytest.raises(ImageRejectedError, match="corrupt") as caught:
+        render_ladder(saved(photo_image("rocket.jpg"), "JPEG"), LadderOptions())
+    assert caught.value.code == FailureCode.NOT_AN_IMAGE
 
 
 def test_a_source_that_cannot_shrink_is_kept_without_its_metadata():
