@@ -98,6 +98,10 @@ Price = Annotated[
     ),
 ]
 Id = Annotated[int, Meta(ge=1, le=ID_MAX, extra_json_schema={"format": "int64"})]
+#: An id in a request body, kept as its JSON text: JSON Schema's integer is any number whose
+#: value is whole (``5.0`` and ``5e0`` included), so the server takes exactly those too.
+BodyId = Annotated[msgspec.Raw, Meta(extra_json_schema={
+    "type": "integer", "minimum": 1, "maximum": ID_MAX, "format": "int64"})]
 Timestamp = Annotated[datetime, Meta(extra_json_schema={"format": "date-time"})]
 _BAD_PRICE = "`product_price` must be a number or a string of ASCII digits"
 _PRICE_RULE = "from 0 to 99999999.99 with at most two decimal places"
@@ -135,6 +139,21 @@ def parse_price(raw: msgspec.Raw) -> Decimal:
     return value.quantize(CENT)
 
 
+def parse_body_id(field: str, raw: msgspec.Raw) -> int:
+    """An id from its JSON text: a number with a whole value from 1 to ID_MAX."""
+    text = bytes(raw)
+    value = None
+    if text[:1] in b"-0123456789":  # a number; msgspec would also read "5" as a Decimal
+        try:
+            value = msgspec.json.decode(text, type=Decimal)
+        except msgspec.ValidationError:
+            pass
+    if value is None or not value.is_finite() or value != value.to_integral_value() \
+            or not 1 <= value <= ID_MAX:
+        raise ValueError(f"`{field}` must be an integer from 1 to {ID_MAX}")
+    return int(value)
+
+
 def _check_images(urls: list[str]) -> None:
     # The worker parses with the same parser, so what passes here reads the same there.
     for index, url in enumerate(urls):
@@ -164,12 +183,14 @@ class ProductCreate(Struct, forbid_unknown_fields=True):
     product_price: Price
     product_description: Description | None = None
     product_images: Images = msgspec.field(default_factory=list)
-    user_id: Id | UnsetType = UNSET
+    user_id: BodyId | UnsetType = UNSET
 
     def __post_init__(self) -> None:
         self.product_name = _trimmed("product_name", self.product_name)
         self.product_price = parse_price(self.product_price)
         _check_images(self.product_images)
+        if self.user_id is not UNSET:
+            self.user_id = parse_body_id("user_id", self.user_id)
 
 
 class ProductPatch(Struct, forbid_unknown_fields=True):

@@ -80,6 +80,19 @@ def test_product_price_is_valid_by_the_document_exactly_when_the_server_takes_it
         assert valid_by_document(schema, raw) == ok, (name, raw)
 
 
+ACCEPTED_BODY_IDS = [b"1", b"5", b"5.0", b"5e0", b"1E2", b"9223372036854775807"]
+REFUSED_BODY_IDS = [b"0", b"-1", b"5.5", b"1e400", b"9223372036854775808", b'"5"', b"null",
+                    b"true", b"[1]", b"{}"]
+
+
+@pytest.mark.parametrize("raw, ok", [(raw, True) for raw in ACCEPTED_BODY_IDS]
+                         + [(raw, False) for raw in REFUSED_BODY_IDS])
+def test_a_body_id_is_valid_by_the_document_exactly_when_the_server_takes_it(raw, ok):
+    # JSON Schema's integer is any whole number, 5.0 included: the server takes those too
+    assert accepted(ProductCreate, product_with("user_id", raw)) == ok
+    assert valid_by_document(SCHEMAS["ProductCreate"]["properties"]["user_id"], raw) == ok
+
+
 ACCEPTED_NAMES = ["Lamp", "  Lamp  ", "x" * 255, " " * 5 + "x" * 255,
                   "\u3000" + "x" * 250 + "\t\n", "a b", "\x85", "\ufeff", "\x1c"]
 REFUSED_NAMES = ["", " ", "\t\n\u3000\xa0", "x" * 256, " " + "x" * 256 + " ", "a\x00", "\x00"]
