@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.support.environment import settings_env
 from tests.support.photos import PHOTOS
 from tests.support.pipeline import create, object_keys, rabbitmqctl, wait_until_settled
@@ -72,7 +74,7 @@ def test_dead_letter_is_listed_and_replay_brings_it_to_done(
     # then
     assert listed.returncode == 0, listed.stderr
     [row] = [line for line in listed.stdout.splitlines() if url in line]
-    message_id, product_id, _url, reason, attempts, _when = row.split("\t")
+    message_id, product_id, _url, _code, reason, attempts, _when = row.split("\t")
     assert int(product_id) == product["id"] and "404" in reason and attempts == "1"
     # when: the source is fixed and the dead letter replayed
     images.fix("chelsea.png")
@@ -97,3 +99,48 @@ def test_purge_drops_dead_letters(api, account, images, worker, pipeline_setting
     purged = run_deadletters(pipeline_settings, "purge", "--all")
     assert purged.returncode == 0 and "purge: " in purged.stdout
     assert "no dead letters" in run_deadletters(pipeline_settings, "list").stdout
+
+
+LIST_HEADER = ["message_id", "product", "url", "code", "reason", "attempts", "failed_at"]
+
+
+@pytest.mark.parametrize(("path", "code", "http_status", "retryable"), [
+    ("/status/404", "HTTP_STATUS", 404, False),
+    ("/status/503", "HTTP_STATUS", 503, True),  # transient: retried until the budget is used
+    ("/html", "NOT_AN_IMAGE", None, False),
+    (None, "BLOCKED_ADDRESS", None, False),  # the metadata service: no request at all
+])
+def test_the_failure_code_is_the_same_on_the_product_in_the_archive_and_in_the_list(
+    api, account, images, worker, pipeline_settings, pipeline_database,
+    path, code, http_status, retryable,
+):
+    # given: a source that fails for good
+    url = (images.base + path if path is not None
+           else f"http://169.254.169.254:{images.port}/img/secret.png")
+    # when
+    product = wait_until_settled(api, create(api, account, [url])["id"])
+    # then: the product's stored failure is the SPEC's object, with the code
+    assert product["image_status"] == "failed"
+    [stored] = pipeline_database.execute_sql(
+        "SELECT image_failures -> %s FROM products WHERE id = %s", (url, product["id"])
+    ).fetchone()
+    attempts = images.count(path) if path is not None else 1
+    expected = {"code": code, "message": product["image_errors"][0]["reason"],
+                "retryable": retryable, "attempts": attempts}
+    if http_status is not None:
+        expected["http_status"] = http_status
+    assert stored == expected
+    assert product["image_errors"][0]["code"] == code
+    # and: the dead letter (written in the same transaction) carries the same code
+    archived = pipeline_database.execute_sql(
+        "SELECT code, http_status, attempts FROM dead_letters WHERE image_url = %s", (url,)
+    ).fetchall()
+    assert archived == [(code, http_status, attempts)]
+    # and: the operators' list shows it in its code column
+    listed = run_deadletters(pipeline_settings, "list")
+    assert listed.returncode == 0, listed.stderr
+    header, *rows = listed.stdout.splitlines()
+    assert header.split("\t") == LIST_HEADER
+    [row] = [dict(zip(LIST_HEADER, line.split("\t"), strict=True))
+             for line in rows if url in line]
+    assert row["code"] == code and row["attempts"] == str(attempts)
