@@ -17,6 +17,7 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from core.urls import parse_image_url
+from models.failures import FailureCode
 from models.products import ProductRow
 
 PRICE_MAX = Decimal("99999999.99")
@@ -243,6 +244,8 @@ class ImageError(Struct):
     index: Annotated[int, Meta(ge=0)]
     url: str
     reason: str
+    #: None only for failures recorded before failures had codes.
+    code: FailureCode | None
 
 
 ImageStatus = Literal["pending", "done", "failed"]
