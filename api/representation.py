@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 
+from models.media import images_of
 from models.products import ProductRow, image_state
 from models.users import UserRow
 
@@ -11,7 +12,7 @@ _OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
 
 
 def product_document(row: ProductRow) -> dict:
-    """The public document of a product: the row's fields, in its order, two of them
+    """The public document of a product: the row's fields, in its order, three of them
     rendered as :class:`api.schemas.Product` describes."""
     document: dict = {}
     for name, value in zip(ProductRow._fields, row, strict=True):
@@ -19,6 +20,9 @@ def product_document(row: ProductRow) -> dict:
             document["image_status"], document["image_errors"] = image_state(
                 row.product_images, row.compressed_product_images, value
             )
+        elif name == "image_media":
+            document["images"] = images_of(row.product_images, row.compressed_product_images,
+                                           value, row.image_failures)
         elif name == "product_price":
             # numeric(10,2) arrives with exactly two places; str() keeps them.
             document[name] = str(value)

@@ -18,6 +18,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from core.urls import parse_image_url
 from models.failures import FailureCode
+from models.media import MediaImage
 from models.products import ProductRow
 
 PRICE_MAX = Decimal("99999999.99")
@@ -259,14 +260,17 @@ _DOCUMENTED = {int: Id, datetime: Timestamp}
 def _product_fields() -> Iterator[tuple[str, object]]:
     """The public fields of a product, derived from :class:`models.products.ProductRow`.
 
-    Two fields differ from the row, here and in :func:`api.representation.product_document`
-    alike: the price is a string (two decimal places, never a float), and the failures,
-    internal and keyed by URL, become ``image_status`` and ``image_errors``.
+    Three fields differ from the row, here and in :func:`api.representation.product_document`
+    alike: the price is a string (two decimal places, never a float), the failures,
+    internal and keyed by URL, become ``image_status`` and ``image_errors``, and the rendition
+    sets, keyed by URL too, become ``images``, one per source URL (SPEC section 7).
     """
     for name, annotation in get_type_hints(ProductRow).items():
         if name == "image_failures":
             yield "image_status", ImageStatus
             yield "image_errors", list[ImageError]
+        elif name == "image_media":
+            yield "images", list[MediaImage]
         elif name == "product_price":
             yield name, PriceText
         else:

@@ -1,8 +1,9 @@
 """What happens to one image, and to a deleted product's copies: guards, then named steps.
 
 The actors in :mod:`jobs.actors` are envelopes around these functions; each step
-(:func:`jobs.fetch.fetch_image`, :func:`jobs.compress.compress_image`,
-:meth:`jobs.storage.ImageStore.put`) is tested on its own.
+(:func:`jobs.fetch.fetch_image`, :func:`jobs.ladder.render_ladder`,
+:func:`jobs.placeholder.placeholder`, :meth:`jobs.storage.ImageStore.put`) is tested on its
+own.
 """
 
 from __future__ import annotations
@@ -13,15 +14,18 @@ from contextlib import contextmanager
 
 from core.cache import ProductCache
 from core.unit_of_work import unit_of_work
-from jobs.compress import CompressOptions, compress_image
 from jobs.events import JobContext, logger
 from jobs.fetch import FetchLimits, fetch_image
+from jobs.ladder import Ladder, LadderOptions, render_ladder
 from jobs.metrics import ImageMetrics
+from jobs.placeholder import placeholder
+from jobs.revision import settings_revision
 from jobs.source_slots import SourceSlots
-from jobs.storage import ImageStore
+from jobs.storage import ImageStore, StoredObject
 from models.db import release
 from models.jobs import ImageJob, ProductImagesJob
-from models.products import copy_in_use, get_product, write_copy
+from models.media import media_record
+from models.products import copy_in_use, get_product, keys_in_use, write_copy
 
 
 @contextmanager
@@ -35,23 +39,24 @@ def _timed(context: JobContext, event: str, **extra: object) -> Iterator[dict]:
 
 
 class ImagePipeline:
-    """Turns a product's source image into its stored, compressed copy.
+    """Turns a product's source image into its stored rendition set.
 
     Parameters:
       limits: download limits (IMAGE_MAX_BYTES, IMAGE_FETCH_* settings).
-      options: compression options (IMAGE_MAX_PIXELS, IMAGE_MAX_DIMENSION, IMAGE_FORMAT...).
+      ladder: the renditions to make (IMAGE_WIDTHS, IMAGE_FORMATS, IMAGE_FORMAT...).
       store: the bucket of copies.
       cache: the product cache, invalidated after every write, exactly as the API does.
       metrics: counts the images processed.
       slots: the process's download slots per source (IMAGE_FETCH_PER_HOST).
     """
 
-    def __init__(self, *, limits: FetchLimits, options: CompressOptions, store: ImageStore,
+    def __init__(self, *, limits: FetchLimits, ladder: LadderOptions, store: ImageStore,
                  cache: ProductCache, metrics: ImageMetrics, slots: SourceSlots) -> None:
         self._metrics = metrics
         self._slots = slots
         self._limits = limits
-        self._options = options
+        self._ladder = ladder
+        self._revision = settings_revision(ladder)
         self._store = store
         self._cache = cache
 
@@ -81,25 +86,67 @@ class ImagePipeline:
             fetched = fetch_image(url, self._limits)
             fields["bytes_in"] = len(fetched.data)
         with _timed(context, "compress", bytes_in=len(fetched.data)) as fields:
-            compressed = compress_image(fetched.data, self._options)
-            fields["bytes_out"] = len(compressed.data)
-            fields["kept_source"] = compressed.kept_source
-        with _timed(context, "upload", bytes_out=len(compressed.data)):
-            stored = self._store.put(product_id, compressed.data, extension=compressed.extension,
-                                     content_type=compressed.content_type)
-        with _timed(context, "done", bytes_in=len(fetched.data),
-                    bytes_out=len(compressed.data)) as fields:
+            ladder = render_ladder(fetched.data, self._ladder)
+            shown = placeholder(ladder.thumbnail)
+            bytes_out = sum(len(r.data) for r in ladder.renditions)
+            fields.update(bytes_out=bytes_out, renditions=len(ladder.renditions),
+                          left_out=list(ladder.left_out))
+        with _timed(context, "upload", bytes_out=bytes_out):
+            stored = self._upload(product_id, ladder)
+        record = self._record(ladder, stored, shown.blurhash, shown.dominant_color)
+        with _timed(context, "done", bytes_in=len(fetched.data), bytes_out=bytes_out) as fields:
             with unit_of_work(self._cache) as work:
-                written = write_copy(product_id, url, stored.url)
-                in_use = written or copy_in_use(product_id, stored.url)
+                written = write_copy(product_id, url, record["copy"], record)
+                in_use = written or copy_in_use(product_id, record["copy"])
                 if written:
                     work.invalidate(product_id)
             fields["written"] = written
             if written:
-                self._metrics.image_processed(len(fetched.data), len(compressed.data))
+                self._metrics.image_processed(len(fetched.data), bytes_out)
             elif not in_use:
-                # The product was deleted or edited while we worked: drop the orphan copy.
-                self._store.remove([stored.key])
+                # The product was deleted or edited while we worked: drop the orphans.
+                self._discard(product_id, [each.key for each in stored])
+
+    def _upload(self, product_id: int, ladder: Ladder) -> list[StoredObject]:
+        """Every rendition, before any is recorded: a recorded URL never points at a missing
+        object. What a failed upload leaves behind is removed, unless something recorded uses
+        it; a retry writes the same bytes under the same keys."""
+        stored: list[StoredObject] = []
+        try:
+            for rendition in ladder.renditions:
+                stored.append(self._store.put(product_id, rendition.data,
+                                              extension=rendition.extension,
+                                              content_type=rendition.content_type))
+        except Exception:
+            self._discard(product_id, [each.key for each in stored], quietly=True)
+            raise
+        return stored
+
+    def _record(self, ladder: Ladder, stored: list[StoredObject], blurhash: str,
+                dominant_color: str) -> dict:
+        shown = [{"format": r.format, "width": r.width, "height": r.height,
+                  "bytes": len(r.data), "url": each.url, "kept": r.kept_source}
+                 for r, each in zip(ladder.renditions, stored, strict=True)]
+        stand_in = next((r for r in shown if r["kept"]), None)
+        return media_record(
+            width=ladder.source_width, height=ladder.source_height,
+            placeholder={"blurhash": blurhash, "dominant_color": dominant_color},
+            renditions=[r for r in shown if not r["kept"]], stand_in=stand_in,
+            revision=self._revision, keys=[each.key for each in stored],
+            required_format=self._ladder.required)
+
+    def _discard(self, product_id: int, keys: list[str], *, quietly: bool = False) -> None:
+        """Remove ``keys`` that no recorded rendition set or copy of the product uses."""
+        try:
+            used = keys_in_use(product_id, keys)
+            self._store.remove([key for key in keys if key not in used])
+        except Exception:  # noqa: BLE001 - only when the job is failing already
+            if not quietly:
+                raise
+            logger.warning("could not remove unrecorded objects", extra={
+                "event": "orphans", "product_id": product_id, "objects": len(keys)})
+        finally:
+            release()
 
     def delete_product_images(self, job: ProductImagesJob) -> None:
         """Remove every stored copy of a deleted product."""

@@ -13,12 +13,12 @@ from dramatiq.middleware.prometheus import Prometheus
 
 from core.cache import ProductCache, cache_from_settings
 from core.logs import configure_logging
-from core.settings import Settings, load_or_exit
+from core.settings import Settings, ladder_widths, load_or_exit
 from jobs.actors import Actors, declare_actors
-from jobs.broker import build_broker, worker_middleware
-from jobs.compress import CompressOptions
+from jobs.broker import JOB_TIME_LIMIT_MS, build_broker, worker_middleware
 from jobs.errors import StorageUnavailable
 from jobs.fetch import FetchLimits
+from jobs.ladder import LadderOptions
 from jobs.metrics import ImageMetrics
 from jobs.pipeline import ImagePipeline
 from jobs.relay import OutboxRelay
@@ -46,9 +46,17 @@ def build_pipeline(settings: Settings, *, cache: ProductCache,
         allow_private=settings.image_fetch_allow_private,
         min_rate=settings.image_fetch_min_rate,
     )
-    options = CompressOptions(
-        max_pixels=settings.image_max_pixels, max_dimension=settings.image_max_dimension,
-        format=settings.image_format, quality=settings.image_quality,
+    ladder = LadderOptions(
+        # from_env made the widths end at the maximum; a Settings built directly may not have.
+        widths=ladder_widths(tuple(width for width in settings.image_widths
+                                   if width < settings.image_max_dimension),
+                             settings.image_max_dimension),
+        formats=settings.image_formats,
+        required=settings.image_format, quality=settings.image_quality,
+        max_dimension=settings.image_max_dimension, max_pixels=settings.image_max_pixels,
+        # A quarter of the job's time limit: the download (25 s at most) and the required
+        # format always fit in the rest.
+        extra_seconds=JOB_TIME_LIMIT_MS / 1000 / 4,
     )
     store = store_from_settings(settings)
     try:
@@ -58,7 +66,7 @@ def build_pipeline(settings: Settings, *, cache: ProductCache,
         logger.warning("object store unavailable at start: %s", error)
     # One per process: the limit counts the downloads of all this process's threads.
     slots = SourceSlots(per_source=settings.image_fetch_per_host)
-    return ImagePipeline(limits=limits, options=options, store=store, cache=cache,
+    return ImagePipeline(limits=limits, ladder=ladder, store=store, cache=cache,
                          metrics=metrics, slots=slots)
 
 

@@ -16,10 +16,54 @@ revision ``None`` (:func:`legacy_image`), so nothing needs migrating for reads.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
+
+import msgspec
+
+from models.failures import ImageFailure
+
+
+class Rendition(msgspec.Struct):
+    """One stored rendition as clients see it; None only for a legacy copy's unknowns."""
+
+    format: str  # the real format of its bytes: avif, webp, jpeg, or a kept source's (png)
+    width: int | None
+    height: int | None
+    bytes: int | None
+    url: str
+
+
+class Placeholder(msgspec.Struct):
+    blurhash: str
+    dominant_color: str  # "#rrggbb"
+
+
+class ImageError(msgspec.Struct):
+    """``error`` of a failed image: :class:`models.failures.ImageFailure` as it is shown."""
+
+    code: str | None
+    message: str
+    retryable: bool | None
+    attempts: int | None
+    http_status: int | msgspec.UnsetType = msgspec.UNSET
+
+
+class MediaImage(msgspec.Struct):
+    """``images[i]`` of every product representation (SPEC section 7)."""
+
+    source_url: str
+    status: Literal["pending", "ready", "failed"]
+    width: int | None
+    height: int | None
+    placeholder: Placeholder | None
+    renditions: list[Rendition]
+    srcset: dict[str, str]
+    revision: str | None
+    error: ImageError | None
+
 
 #: Fields of a rendition as the API shows it, in order.
-RENDITION_FIELDS = ("format", "width", "height", "bytes", "url")
+RENDITION_FIELDS = Rendition.__struct_fields__
 #: Fields of a record that are never shown: its objects' keys, and the URL that
 #: ``compressed_product_images`` holds (SPEC section 7: the required format, largest width).
 PRIVATE_FIELDS = ("keys", "copy")
@@ -78,13 +122,14 @@ def _waiting(url: str, status: str, error: dict | None) -> dict[str, Any]:
 
 
 def images_of(images: Sequence[str], copies: Sequence[str | None], media: dict[str, dict],
-              errors: dict[str, dict]) -> list[dict[str, Any]]:
-    """The ``images`` of a product, one per source URL, in order.
+              failures: dict[str, object]) -> list[dict[str, Any]]:
+    """The ``images`` of a product (:class:`MediaImage`), one per source URL, in order.
 
     Parameters:
       media: the row's records by source URL.
-      errors: the public ``error`` object of each failed URL.
+      failures: the row's stored failures by source URL (:class:`ImageFailure` JSON).
     """
+    errors = {url: ImageFailure.from_json(value).to_json() for url, value in failures.items()}
     shown = []
     for url, copy in zip(images, copies, strict=True):
         record = media.get(url)

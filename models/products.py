@@ -35,6 +35,7 @@ class Product(Model):
     product_price = DecimalField(max_digits=10, decimal_places=2)
     created_at = DateTimeTZField()
     updated_at = DateTimeTZField()
+    image_media = BinaryJSONField(default=dict)
 
     class Meta:
         database = db
@@ -61,6 +62,8 @@ class ProductRow(NamedTuple):
     product_price: Decimal
     created_at: datetime
     updated_at: datetime
+    #: Rendition sets by source URL (:mod:`models.media`); shown as ``images``.
+    image_media: dict[str, dict]
 
 
 class ProductNotFound(LookupError):
@@ -123,6 +126,7 @@ def create_product(
         product_images=images,
         compressed_product_images=[None] * len(images),
         image_failures={},
+        image_media={},
         product_price=price,
     ).returning(*_RETURNING)
     return ProductRow(*next(iter(query.tuples().execute())))
@@ -160,6 +164,10 @@ def update_product(product: ProductRow, changes: dict) -> tuple[ProductRow, list
         }
         to_queue = [url for url in urls_without_copy(images, copies) if url not in already_queued]
         values[Product.compressed_product_images] = copies
+        # Rendition sets of dropped URLs go with them (their objects stay until the
+        # product's deletion or a re-render's cleanup); the kept ones keep theirs.
+        values[Product.image_media] = {url: record for url, record in product.image_media.items()
+                                       if url in images}
         # Errors of dropped URLs go with them, and a failed URL that stays is retried.
         values[Product.image_failures] = {}
     if not values:
@@ -218,8 +226,9 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def write_copy(product_id: int, url: str, copy_url: str) -> bool:
-    """Store ``copy_url`` at every index where the product still has ``url``.
+def write_copy(product_id: int, url: str, copy_url: str, media: dict | None = None) -> bool:
+    """Store ``copy_url`` at every index where the product still has ``url``, and ``media``
+    (its rendition set, :func:`models.media.media_record`) under ``url``, in one statement.
 
     Conditional on the URL still being there, so an edit in the meantime wins and a
     reordering loses nothing. Returns False when the product no longer has the URL.
@@ -229,11 +238,18 @@ def write_copy(product_id: int, url: str, copy_url: str) -> bool:
         "   SELECT CASE WHEN source = %s THEN %s ELSE copy END"
         "   FROM unnest(product_images, compressed_product_images)"
         "        WITH ORDINALITY AS image(source, copy, position) ORDER BY position),"
+        " image_media = CASE WHEN %s::jsonb IS NULL THEN image_media - %s"
+        "   ELSE image_media || jsonb_build_object(%s::text, %s::jsonb) END,"
         " image_failures = image_failures - %s, updated_at = now()"
         " WHERE id = %s AND %s = ANY(product_images) RETURNING id",
-        (url, copy_url, url, product_id, url),
+        (url, copy_url, _json_or_none(media), url, url, _json_or_none(media), url,
+         product_id, url),
     )
     return cursor.fetchone() is not None
+
+
+def _json_or_none(value: dict | None) -> Json | None:
+    return None if value is None else Json(value)
 
 
 def record_image_failure(product_id: int, url: str, failure: ImageFailure) -> bool:
@@ -266,3 +282,16 @@ def copy_in_use(product_id: int, copy_url: str) -> bool:
         (product_id, copy_url),
     )
     return cursor.fetchone() is not None
+
+
+def keys_in_use(product_id: int, keys: Sequence[str]) -> set[str]:
+    """Those of ``keys`` (object keys) that the product's rendition sets or copies use."""
+    cursor = db.execute_sql(
+        "SELECT k FROM unnest(%s::text[]) AS k, products AS p WHERE p.id = %s AND ("
+        "  EXISTS (SELECT 1 FROM jsonb_each(p.image_media) AS media(source, record),"
+        "          jsonb_array_elements_text(media.record -> 'keys') AS used WHERE used = k)"
+        "  OR EXISTS (SELECT 1 FROM unnest(p.compressed_product_images) AS copy"
+        "             WHERE right(copy, length(k) + 1) = '/' || k))",
+        (list(keys), product_id),
+    )
+    return {row[0] for row in cursor.fetchall()}

@@ -42,6 +42,11 @@ def object_keys(s3: Minio, product_id: int) -> list[str]:
                                                          recursive=True)]
 
 
+def rendition_urls(product: dict) -> set[str]:
+    """Every stored object a product's ``images`` point at."""
+    return {r["url"] for image in product["images"] for r in image["renditions"]}
+
+
 def jpeg_bytes(image) -> bytes:  # noqa: ANN001 - a PIL image
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=90)

@@ -11,7 +11,13 @@ import pytest
 
 from tests.support.environment import settings_env
 from tests.support.photos import PHOTOS
-from tests.support.pipeline import create, object_keys, rabbitmqctl, wait_until_settled
+from tests.support.pipeline import (
+    create,
+    object_keys,
+    rabbitmqctl,
+    rendition_urls,
+    wait_until_settled,
+)
 from tests.support.processes import REPO, wait_for
 
 
@@ -31,7 +37,10 @@ def test_worker_killed_mid_download_leaves_the_job_to_be_redone(
     product = wait_until_settled(api, product["id"])
     assert product["image_status"] == "done"
     assert images.count("/hang/rocket.jpg") >= 2
-    assert len(object_keys(s3, product["id"])) == 1
+    # one set of renditions, no orphans of the killed attempt beside it
+    stored = {key.rsplit("/", 1)[1] for key in object_keys(s3, product["id"])}
+    assert stored == {url.rsplit("/", 1)[1] for url in rendition_urls(product)}
+    assert len(stored) == 6  # 640 and 320 px, in AVIF, WebP and JPEG
 
 
 def test_product_created_while_rabbitmq_is_stopped_is_processed_when_it_returns(

@@ -19,6 +19,7 @@ from tests.support.pipeline import (
     create,
     jpeg_bytes,
     object_keys,
+    rendition_urls,
     wait_until_settled,
 )
 from tests.support.processes import wait_for
@@ -51,7 +52,8 @@ def test_every_photo_reaches_done_and_every_copy_is_fetchable(api, account, imag
             image.load()
             assert max(image.size) <= 1600
         assert f"/products/{product['id']}/" in copy_url
-    assert len(object_keys(s3, product["id"])) == len(set(product["compressed_product_images"]))
+    stored = {key.rsplit("/", 1)[1] for key in object_keys(s3, product["id"])}
+    assert stored == {url.rsplit("/", 1)[1] for url in rendition_urls(product)}
 
 
 def test_large_rotated_and_transparent_sources(api, account, images):

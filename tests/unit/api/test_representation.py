@@ -13,7 +13,7 @@ from api.representation import product_document, render_product
 from models.products import ProductRow
 
 #: Row fields that the public document replaces with what they mean.
-REPLACED = {"image_failures": ["image_status", "image_errors"]}
+REPLACED = {"image_failures": ["image_status", "image_errors"], "image_media": ["images"]}
 
 ROW = ProductRow(
     id=7, user_id=3, product_name="Desk lamp", product_description=None,
@@ -25,6 +25,7 @@ ROW = ProductRow(
     product_price=Decimal("49.90"),
     created_at=datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=UTC),
     updated_at=datetime(2026, 1, 2, 3, 4, 6, tzinfo=UTC),
+    image_media={},  # the copy of a.png is from before rendition sets: a legacy copy
 )
 
 
@@ -58,4 +59,17 @@ def test_the_rendered_json_is_the_promised_one():
                           "reason": "HTTP 404 from example.com", "code": "HTTP_STATUS"}],
         "product_price": "49.90",
         "created_at": "2026-01-02T03:04:05Z", "updated_at": "2026-01-02T03:04:06Z",
+        "images": [
+            {"source_url": "https://example.com/a.png", "status": "ready", "width": None,
+             "height": None, "placeholder": None,
+             "renditions": [{"format": "webp", "width": None, "height": None, "bytes": None,
+                             "url": "https://cdn.example.com/a.webp"}],
+             "srcset": {"webp": "https://cdn.example.com/a.webp"}, "revision": None,
+             "error": None},
+            {"source_url": "https://example.com/b.png", "status": "failed", "width": None,
+             "height": None, "placeholder": None, "renditions": [], "srcset": {},
+             "revision": None,
+             "error": {"code": "HTTP_STATUS", "message": "HTTP 404 from example.com",
+                       "retryable": False, "attempts": 1, "http_status": 404}},
+        ],
     }

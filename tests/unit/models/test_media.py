@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from models.media import PRIVATE_FIELDS, images_of, legacy_image, media_record, srcset
+import msgspec
+
+from models.media import (
+    PRIVATE_FIELDS,
+    MediaImage,
+    images_of,
+    legacy_image,
+    media_record,
+    srcset,
+)
 
 PLACEHOLDER = {"blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj", "dominant_color": "#8a6f4e"}
 
@@ -69,6 +78,15 @@ def test_images_follow_the_sources_in_order_with_each_status():
     assert old["revision"] is None and len(old["renditions"]) == 1
     assert failed["error"] == error and failed["renditions"] == [] and failed["srcset"] == {}
     assert pending["placeholder"] is None and pending["error"] is None
+    # every one is the documented shape
+    msgspec.convert(images, list[MediaImage])
+
+
+def test_a_legacy_failure_is_shown_with_what_is_known_of_it():
+    url = "https://a.example/1.jpg"
+    [image] = images_of([url], [None], {}, {url: "HTTP 404 from a.example"})
+    assert image["error"] == {"code": None, "message": "HTTP 404 from a.example",
+                              "retryable": None, "attempts": None}
 
 
 def test_a_record_whose_copy_was_cleared_is_not_shown_as_ready():
