@@ -57,6 +57,9 @@ class Settings:
     image_fetch_allow_private: bool = False
     image_fetch_min_rate: int = 1024  # bytes/s averaged after the first 5 s; 0: no minimum
     image_fetch_per_host: int = 2  # downloads at once per source in each worker process
+    #: Days a replaced rendition set's objects stay after a re-render (clients may hold
+    #: their immutable URLs); 0: removable at the next cleanup.
+    rerender_grace_days: int = 7
     rate_limit_writes_per_minute: int = 600  # per API key; 0: off
     rate_limit_signups_per_minute: int = 20  # per client address; 0: off
     #: Proxies whose X-Forwarded-For is believed (addresses or networks); none by default.
@@ -261,6 +264,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
                                   defaults.image_fetch_min_rate),
         image_fetch_per_host=read("IMAGE_FETCH_PER_HOST", _positive_int,
                                   defaults.image_fetch_per_host),
+        rerender_grace_days=read("RERENDER_GRACE_DAYS", _non_negative_int,
+                                 defaults.rerender_grace_days),
         rate_limit_writes_per_minute=read("RATE_LIMIT_WRITES_PER_MINUTE", _non_negative_int,
                                           defaults.rate_limit_writes_per_minute),
         rate_limit_signups_per_minute=read("RATE_LIMIT_SIGNUPS_PER_MINUTE", _non_negative_int,

@@ -46,7 +46,8 @@ def test_full_urls_override_split_names():
      ("RATE_LIMIT_SIGNUPS_PER_MINUTE", "many"), ("TRUSTED_PROXIES", "10.0.0.0/33"),
      ("TRUSTED_PROXIES", "proxy.example"), ("IMAGE_WIDTHS", "8,320"),
      ("IMAGE_WIDTHS", "320,2000"), ("IMAGE_WIDTHS", "wide"), ("IMAGE_FORMATS", "avif,gif"),
-     ("IMAGE_FORMATS", " , ")],
+     ("IMAGE_FORMATS", " , "), ("RERENDER_GRACE_DAYS", "-1"),
+     ("RERENDER_GRACE_DAYS", "week")],
 )
 def test_a_bad_value_names_its_variable(name, value):
     with pytest.raises(SettingsError, match=f"^{name}: "):
@@ -64,6 +65,12 @@ def test_fetch_min_rate():
     assert from_env({}).image_fetch_min_rate == 1024
     assert from_env({"IMAGE_FETCH_MIN_RATE": "4096"}).image_fetch_min_rate == 4096
     assert from_env({"IMAGE_FETCH_MIN_RATE": "0"}).image_fetch_min_rate == 0  # no minimum
+
+
+def test_rerender_grace_days():
+    assert from_env({}).rerender_grace_days == 7
+    assert from_env({"RERENDER_GRACE_DAYS": "30"}).rerender_grace_days == 30
+    assert from_env({"RERENDER_GRACE_DAYS": "0"}).rerender_grace_days == 0  # next cleanup
 
 
 def test_limits_and_trusted_proxies():
