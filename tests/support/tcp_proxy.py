@@ -7,6 +7,7 @@ import contextlib
 import selectors
 import socket
 import threading
+import time
 
 
 class TcpProxy:
@@ -14,11 +15,13 @@ class TcpProxy:
 
     ``cut()`` drops every open connection and refuses new ones (the service is "down");
     ``blackhole()`` also drops open connections but then accepts new ones and never answers,
-    like a host that vanished from the network; ``restore()`` forwards again.
+    like a host that vanished from the network; ``restore()`` forwards again. With
+    ``upload_rate`` (bytes a second), what clients send is forwarded no faster: a slow link.
     """
 
-    def __init__(self, target: tuple[str, int]) -> None:
+    def __init__(self, target: tuple[str, int], *, upload_rate: int | None = None) -> None:
         self.target = target
+        self._upload_rate = upload_rate
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self._mode = "forward"
@@ -56,10 +59,13 @@ class TcpProxy:
         try:
             while True:
                 for key, _ in selector.select(timeout=1):
-                    data = key.fileobj.recv(65536)
+                    upload = key.fileobj is client and self._upload_rate is not None
+                    data = key.fileobj.recv(4096 if upload else 65536)
                     if not data:
                         return
                     key.data.sendall(data)
+                    if upload:
+                        time.sleep(len(data) / self._upload_rate)
         except OSError:
             return
         finally:
