@@ -145,6 +145,7 @@ class ApiUser(FastHttpUser):
                               headers={"Authorization": f"Bearer {self.settings.api_key}"},
                               catch_response=True) as response:
             expect(response, 201)
+            scenarios.expect_images(response, images)
 
 
 class HealthUser(ApiUser):

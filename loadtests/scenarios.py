@@ -195,3 +195,17 @@ def product_body(rng: random.Random, *, images: int = 0, image_base: str = "") -
         "product_price": _money(rng.uniform(0.50, 999.99)),
         "product_images": [f"{image_base}/{token}-{index}.jpg" for index in range(images)],
     }
+
+
+def expect_images(response, count: int) -> None:
+    """Mark a created product's ``response`` failed unless its ``images`` has one pending
+    entry per source URL (SPEC section 7), as a client building ``<picture>`` relies on."""
+    if response.status_code != 201:
+        return  # expect() has judged it already
+    try:
+        images = response.json()["images"]
+    except (ValueError, KeyError, TypeError):
+        response.failure("no images in the created product")
+        return
+    if len(images) != count or any(image.get("status") != "pending" for image in images):
+        response.failure("images do not follow product_images")
