@@ -30,7 +30,7 @@ from models.dead_letters import DeadLetter, archive, list_all, take
 from models.failures import FailureCode, ImageFailure
 from models.jobs import PROCESS_IMAGE, ImageJob, payload_of
 from models.outbox import add_job
-from models.products import clear_image_failure, record_image_failure
+from models.products import clear_image_failure, has_copy, record_image_failure
 
 
 def record_dead_letter(message: dramatiq.Message, exception: BaseException | None, *,
@@ -52,9 +52,11 @@ def record_dead_letter(message: dramatiq.Message, exception: BaseException | Non
     failure = image_failure(exception, attempts=attempts)
     reason = failure.message
     context = JobContext(message.message_id, product_id, None, request_id)
+    rerender = False
     with unit_of_work(cache) as work:
-        if url is not None:
-            record_image_failure(product_id, url, failure)
+        if url is not None and not record_image_failure(product_id, url, failure):
+            # A re-render that failed: the old set stays, and so does image_status.
+            rerender = has_copy(product_id, url)
         archive(DeadLetter(
             message_id=message.message_id, queue_name=message.queue_name,
             actor_name=message.actor_name, kwargs=kwargs, product_id=product_id,
@@ -63,11 +65,14 @@ def record_dead_letter(message: dramatiq.Message, exception: BaseException | Non
         ))
         if product_id:
             work.invalidate(product_id)
-    if message.actor_name == PROCESS_IMAGE:
+    if rerender:
+        metrics.rerender_failed()
+    elif message.actor_name == PROCESS_IMAGE:
         metrics.image_failed()
     metrics.dead_lettered()
-    logger.warning("failed", extra=context.fields(
-        "failed", reason=reason, code=failure.code, attempts=attempts))
+    event = "rerender_failed" if rerender else "failed"
+    logger.warning(event, extra=context.fields(
+        event, reason=reason, code=failure.code, attempts=attempts))
     logger.warning("dead_lettered", extra=context.fields(
         "dead_lettered", reason=reason, code=failure.code))
 

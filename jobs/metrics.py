@@ -30,6 +30,8 @@ class ImageMetrics(Middleware):
                               "Images that failed for good (recorded on the product)."),
             "bytes_in": Counter("image_bytes_in_total", "Bytes of source images downloaded."),
             "bytes_out": Counter("image_bytes_out_total", "Bytes of compressed copies stored."),
+            "rerender_failed": Counter("images_rerender_failed_total",
+                                       "Re-renders that failed for good (the old set kept)."),
             "dead_letters": Counter("dead_letters_total",
                                     "Messages that failed for good and were archived."),
             "source_busy": Counter("image_source_busy_total",
@@ -49,6 +51,9 @@ class ImageMetrics(Middleware):
 
     def image_failed(self) -> None:
         self._add("failed")
+
+    def rerender_failed(self) -> None:
+        self._add("rerender_failed")
 
     def dead_lettered(self) -> None:
         self._add("dead_letters")

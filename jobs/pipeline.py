@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from core.cache import ProductCache
-from core.unit_of_work import unit_of_work
 from jobs.events import JobContext, logger
 from jobs.fetch import FetchLimits, fetch_image
 from jobs.ladder import Ladder, LadderOptions, render_ladder
@@ -22,10 +21,11 @@ from jobs.placeholder import placeholder
 from jobs.revision import settings_revision
 from jobs.source_slots import SourceSlots
 from jobs.storage import ImageStore, StoredObject
-from models.db import release
+from models.db import db, release
 from models.jobs import ImageJob, ProductImagesJob
 from models.media import media_record
-from models.products import copy_in_use, get_product, keys_in_use, write_copy
+from models.products import copy_in_use, get_product, keys_in_use, replace_set
+from models.retired import uploading
 
 
 @contextmanager
@@ -48,10 +48,14 @@ class ImagePipeline:
       cache: the product cache, invalidated after every write, exactly as the API does.
       metrics: counts the images processed.
       slots: the process's download slots per source (IMAGE_FETCH_PER_HOST).
+      grace_days: how long the objects of a set this pipeline replaces are kept
+        (RERENDER_GRACE_DAYS).
     """
 
     def __init__(self, *, limits: FetchLimits, ladder: LadderOptions, store: ImageStore,
-                 cache: ProductCache, metrics: ImageMetrics, slots: SourceSlots) -> None:
+                 cache: ProductCache, metrics: ImageMetrics, slots: SourceSlots,
+                 grace_days: int = 7) -> None:
+        self._grace_days = grace_days
         self._metrics = metrics
         self._slots = slots
         self._limits = limits
@@ -71,12 +75,16 @@ class ImagePipeline:
         index = product.product_images.index(url) if product and url in product.product_images \
             else None
         context = JobContext(message_id, product_id, index, request_id)
-        # Guards: gone, edited away, or done by an earlier delivery of this message.
+        # Guards: gone, edited away, or done with these settings (an earlier delivery of
+        # this message). A set made with other settings, or a legacy copy without a record,
+        # is re-rendered (jobs.rerender queued it): the old set stays until the new replaces it.
         if product is None or index is None:
             logger.info("skipped", extra=context.fields("skipped", reason="image no longer wanted"))
             return
         pairs = zip(product.product_images, product.compressed_product_images, strict=True)
-        if all(copy is not None for source, copy in pairs if source == url):
+        copied = all(copy is not None for source, copy in pairs if source == url)
+        record = product.image_media.get(url)
+        if copied and record is not None and record.get("revision") == self._revision:
             logger.info("skipped", extra=context.fields("skipped", reason="already done"))
             return
 
@@ -91,21 +99,28 @@ class ImagePipeline:
             bytes_out = sum(len(r.data) for r in ladder.renditions)
             fields.update(bytes_out=bytes_out, renditions=len(ladder.renditions),
                           left_out=list(ladder.left_out))
-        with _timed(context, "upload", bytes_out=bytes_out):
-            stored = self._upload(product_id, ladder)
-        record = self._record(ladder, stored, shown.blurhash, shown.dominant_color)
-        with _timed(context, "done", bytes_in=len(fetched.data), bytes_out=bytes_out) as fields:
-            with unit_of_work(self._cache) as work:
-                written = write_copy(product_id, url, record["copy"], record)
+        # From the first upload to the commit, the cleanup of retired objects keeps off
+        # this product: a key it retired may be one this set brings back.
+        with uploading(product_id):
+            with _timed(context, "upload", bytes_out=bytes_out):
+                stored = self._upload(product_id, ladder)
+            record = self._record(ladder, stored, shown.blurhash, shown.dominant_color)
+            started = time.perf_counter()
+            with db.atomic():
+                written = replace_set(product_id, url, record["copy"], record,
+                                      self._grace_days)
                 in_use = written or copy_in_use(product_id, record["copy"])
-                if written:
-                    work.invalidate(product_id)
-            fields["written"] = written
-            if written:
-                self._metrics.image_processed(len(fetched.data), bytes_out)
-            elif not in_use:
-                # The product was deleted or edited while we worked: drop the orphans.
-                self._discard(product_id, [each.key for each in stored])
+        # As unit_of_work does: committed, the connection back in the pool, then the cache.
+        if written:
+            self._cache.invalidate(product_id)
+        logger.info("done", extra=context.fields(
+            "done", bytes_in=len(fetched.data), bytes_out=bytes_out, rerender=copied,
+            written=written, duration_ms=round((time.perf_counter() - started) * 1000, 2)))
+        if written:
+            self._metrics.image_processed(len(fetched.data), bytes_out)
+        elif not in_use:
+            # The product was deleted or edited while we worked: drop the orphans.
+            self._discard(product_id, [each.key for each in stored])
 
     def _upload(self, product_id: int, ladder: Ladder) -> list[StoredObject]:
         """Every rendition, before any is recorded: a recorded URL never points at a missing
@@ -118,7 +133,9 @@ class ImagePipeline:
                                               extension=rendition.extension,
                                               content_type=rendition.content_type))
         except Exception:
-            self._discard(product_id, [each.key for each in stored], quietly=True)
+            # Under uploading()'s session lock: the connection must stay this thread's.
+            self._discard(product_id, [each.key for each in stored], quietly=True,
+                          keep_connection=True)
             raise
         return stored
 
@@ -135,7 +152,8 @@ class ImagePipeline:
             revision=self._revision, keys=[each.key for each in stored],
             required_format=self._ladder.required)
 
-    def _discard(self, product_id: int, keys: list[str], *, quietly: bool = False) -> None:
+    def _discard(self, product_id: int, keys: list[str], *, quietly: bool = False,
+                 keep_connection: bool = False) -> None:
         """Remove ``keys`` that no recorded rendition set or copy of the product uses."""
         try:
             used = keys_in_use(product_id, keys)
@@ -146,7 +164,8 @@ class ImagePipeline:
             logger.warning("could not remove unrecorded objects", extra={
                 "event": "orphans", "product_id": product_id, "objects": len(keys)})
         finally:
-            release()
+            if not keep_connection:
+                release()
 
     def delete_product_images(self, job: ProductImagesJob) -> None:
         """Remove every stored copy of a deleted product."""

@@ -37,16 +37,10 @@ class Runtime:
     actors: Actors
 
 
-def build_pipeline(settings: Settings, *, cache: ProductCache,
-                   metrics: ImageMetrics) -> ImagePipeline:
-    limits = FetchLimits(
-        max_bytes=settings.image_max_bytes,
-        connect_timeout=settings.image_fetch_connect_timeout,
-        total_timeout=settings.image_fetch_total_timeout,
-        allow_private=settings.image_fetch_allow_private,
-        min_rate=settings.image_fetch_min_rate,
-    )
-    ladder = LadderOptions(
+def ladder_options(settings: Settings) -> LadderOptions:
+    """The renditions the settings ask for: what the worker makes, and so the revision that
+    ``jobs.rerender`` compares (one function, so the two can never differ)."""
+    return LadderOptions(
         # from_env made the widths end at the maximum; a Settings built directly may not have.
         widths=ladder_widths(tuple(width for width in settings.image_widths
                                    if width < settings.image_max_dimension),
@@ -58,6 +52,17 @@ def build_pipeline(settings: Settings, *, cache: ProductCache,
         # format always fit in the rest.
         extra_seconds=JOB_TIME_LIMIT_MS / 1000 / 4,
     )
+
+
+def build_pipeline(settings: Settings, *, cache: ProductCache,
+                   metrics: ImageMetrics) -> ImagePipeline:
+    limits = FetchLimits(
+        max_bytes=settings.image_max_bytes,
+        connect_timeout=settings.image_fetch_connect_timeout,
+        total_timeout=settings.image_fetch_total_timeout,
+        allow_private=settings.image_fetch_allow_private,
+        min_rate=settings.image_fetch_min_rate,
+    )
     store = store_from_settings(settings)
     try:
         store.ensure_bucket()
@@ -66,8 +71,9 @@ def build_pipeline(settings: Settings, *, cache: ProductCache,
         logger.warning("object store unavailable at start: %s", error)
     # One per process: the limit counts the downloads of all this process's threads.
     slots = SourceSlots(per_source=settings.image_fetch_per_host)
-    return ImagePipeline(limits=limits, ladder=ladder, store=store, cache=cache,
-                         metrics=metrics, slots=slots)
+    return ImagePipeline(limits=limits, ladder=ladder_options(settings), store=store,
+                         cache=cache, metrics=metrics, slots=slots,
+                         grace_days=settings.rerender_grace_days)
 
 
 def build_runtime(settings: Settings | None = None, *, relay_in_worker: bool = True) -> Runtime:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import NamedTuple
 
 from peewee import BigAutoField, BigIntegerField, CharField, DecimalField, Model, TextField, fn
@@ -17,6 +18,7 @@ from psycopg2.extras import Json
 
 from models.db import db
 from models.failures import ImageFailure
+from models.retired import forget, retire
 
 PAGE_SIZE_MAX = 100
 
@@ -248,6 +250,40 @@ def write_copy(product_id: int, url: str, copy_url: str, media: dict | None = No
     return cursor.fetchone() is not None
 
 
+def replace_set(product_id: int, url: str, copy_url: str, media: dict,
+                grace_days: int) -> bool:
+    """:func:`write_copy`, retiring the objects of the set it replaces; call inside a
+    transaction.
+
+    The old record's keys (a legacy copy's one key) that nothing of the product uses after
+    the write are removed ``grace_days`` later (:mod:`models.retired`); the new set's keys
+    are kept even if an older replacement had retired them (keys are content hashes).
+    """
+    row = db.execute_sql(
+        "SELECT image_media -> %s, ARRAY(SELECT copy FROM unnest(product_images,"
+        "   compressed_product_images) AS image(source, copy) WHERE source = %s)"
+        " FROM products WHERE id = %s FOR UPDATE", (url, url, product_id)).fetchone()
+    if row is None or not write_copy(product_id, url, copy_url, media):
+        return False
+    old_record, old_copies = row
+    if old_record is not None:
+        old_keys = list(old_record.get("keys", ()))
+    else:
+        old_keys = [key for key in map(partial(copy_key, product_id), old_copies) if key]
+    forget(media["keys"])
+    replaced = [key for key in old_keys if key not in set(media["keys"])]
+    retire(product_id, sorted(set(replaced) - keys_in_use(product_id, replaced)), grace_days)
+    return True
+
+
+def copy_key(product_id: int, copy_url: str | None) -> str | None:
+    """The object key of a stored copy's URL (``.../products/{id}/{hash}.{ext}``)."""
+    marker = f"/products/{product_id}/"
+    if copy_url is None or marker not in copy_url:
+        return None
+    return copy_url[copy_url.rindex(marker) + 1:]
+
+
 def _json_or_none(value: dict | None) -> Json | None:
     return None if value is None else Json(value)
 
@@ -266,6 +302,16 @@ def record_image_failure(product_id: int, url: str, failure: ImageFailure) -> bo
     return cursor.fetchone() is not None
 
 
+def has_copy(product_id: int, url: str) -> bool:
+    """Whether the product has ``url`` with a stored copy: a failing job for it was a
+    re-render, which leaves the ready set and ``image_status`` as they were."""
+    cursor = db.execute_sql(
+        "SELECT 1 FROM products, unnest(product_images, compressed_product_images)"
+        "   AS image(source, copy) WHERE id = %s AND source = %s AND copy IS NOT NULL LIMIT 1",
+        (product_id, url))
+    return cursor.fetchone() is not None
+
+
 def clear_image_failure(product_id: int, url: str) -> bool:
     """Make a failed image pending again (a replayed dead letter)."""
     cursor = db.execute_sql(
@@ -274,6 +320,43 @@ def clear_image_failure(product_id: int, url: str) -> bool:
         (url, product_id, url),
     )
     return cursor.fetchone() is not None
+
+
+class DueImages(NamedTuple):
+    """A product's source URLs whose stored set another revision made (or none: legacy)."""
+
+    product_id: int
+    urls: list[str]
+
+
+_DUE_URLS = (
+    "ARRAY(SELECT source FROM unnest(product_images, compressed_product_images)"
+    "   WITH ORDINALITY AS image(source, copy, position)"
+    "   WHERE copy IS NOT NULL AND (image_media -> source ->> 'revision') IS DISTINCT FROM %s"
+    "   GROUP BY source ORDER BY min(position))")
+
+
+def due_for_rerender(revision: str, *, after_id: int, limit: int,
+                     product_ids: Sequence[int] | None = None) -> list[DueImages]:
+    """One keyset page, by product id, of the ready images not made by ``revision``: each
+    distinct URL with a copy whose record has another revision, or no record (a legacy copy).
+    """
+    only = "" if product_ids is None else " AND id = ANY(%s::bigint[])"
+    params: list = [revision, after_id] + ([] if product_ids is None else [list(product_ids)])
+    cursor = db.execute_sql(
+        f"SELECT id, due FROM (SELECT id, {_DUE_URLS} AS due FROM products"
+        f"   WHERE id > %s{only} ORDER BY id) AS page WHERE cardinality(due) > 0"
+        " ORDER BY id LIMIT %s", (*params, limit))
+    return [DueImages(*row) for row in cursor.fetchall()]
+
+
+def count_due_for_rerender(revision: str, product_ids: Sequence[int] | None = None) -> int:
+    """How many images :func:`due_for_rerender` would page through."""
+    only = "" if product_ids is None else " WHERE id = ANY(%s::bigint[])"
+    params: list = [revision] + ([] if product_ids is None else [list(product_ids)])
+    cursor = db.execute_sql(
+        f"SELECT coalesce(sum(cardinality({_DUE_URLS})), 0) FROM products{only}", params)
+    return int(cursor.fetchone()[0])
 
 
 def copy_in_use(product_id: int, copy_url: str) -> bool:
