@@ -1,30 +1,31 @@
-"""Image worker throughput (issue: images per second through one worker process, and images
-per CPU-second for JPEG and WebP output at the default settings).
+"""Image worker throughput and CPU per source image, now that every image is a rendition ladder
+(4 widths x AVIF, WebP and JPEG: 12 renditions, a BlurHash placeholder, 12 uploads).
 
-One run measures, on the same 2000x1500 JPEG sources (quality 90, ~0.75 MB each, served by a
-local :class:`~tests.support.image_server.ImageServer`):
+One run measures, on the same JPEG sources (quality 90, made by :mod:`benchmarks.sources`,
+served by a local :class:`~tests.support.image_server.ImageServer`), at one source size:
 
-* **bare Pillow**: the naive loop, single-threaded and in-process: open, ``convert("RGB")``
-  when needed, LANCZOS resize to fit 1600, save at quality 80 (no ``draft``, no
-  ``optimize``); the yardstick.
-* **compress_image**: :func:`jobs.compress.compress_image` alone, in-process: our step
-  without I/O, at the default :class:`~jobs.compress.CompressOptions`.
+* **naive loop**: :func:`benchmarks.ladder_cost.naive`, single-threaded and in-process: for
+  each of the 12 renditions, decode the source, LANCZOS-resize it from full size, encode it
+  with the ladder's own encoder settings; the yardstick (like with like: the same 12 outputs).
+* **render_ladder**: :func:`jobs.ladder.render_ladder` alone, in-process, at the defaults.
 * **worker**: one ``dramatiq jobs.worker --processes 1 --threads T`` process per T in
   ``threads``, fed through the outbox exactly as the API feeds it (``create_product`` +
-  ``add_image_jobs`` in one ``db.atomic()``), downloading over HTTP, storing in S3 (SeaweedFS's
-  server) and writing the copy URLs to PostgreSQL.
+  ``add_image_jobs`` in one ``db.atomic()``), downloading over HTTP, storing the 12
+  renditions in S3 (SeaweedFS's server) and writing the rendition set to PostgreSQL.
 
 The worker is started first and warmed up with a few images of its own, so neither booting
 nor first-use costs (imports, connections) count. Its wall time runs from the start of the
 first measured ``download`` to the end of the last ``done`` (from the worker's JSON log lines,
 ``timestamp`` minus ``duration_ms``); its CPU time is that of the worker's process tree
-(psutil) from the insert to the last ``done``, so the relay's publishing counts too.
+(psutil: the kernel's counters of each process) from the insert to the last ``done``, so the
+relay's publishing counts too. Its peak memory is the largest ``VmHWM`` (peak resident set,
+the kernel's own counter in /proc/PID/status) of its processes, read before it stops.
+:func:`measure_memory` runs it on 50 MP sources for that figure alone.
 
 A run holds the test sessions' lock (tests/conftest.py), waiting up to 150 s for it: the
 test suite stops RabbitMQ in its fault tests and loads both cores, and two benchmark runs at
-once would take each other's jobs. Still, on a shared machine other load slows some passes:
-the in-process loops run before and after the workers and keep their faster pass, and the
-table shows what else used the cores during each worker run ("other load").
+once would take each other's jobs. The table shows what else used the cores during each
+worker run ("other load").
 
 Everything lives apart from the developer's system and the other benchmarks: the database
 ``product_management_bench_worker`` (not ``product_management_bench``: that one holds the
@@ -33,17 +34,15 @@ the RabbitMQ vhost ``product_catalog_bench``, Redis database 12, and a SeaweedFS
 of its own.
 
 Run: ``.venv/bin/pytest benchmarks/test_worker_throughput.py --benchmark-only -s -q`` or
-``.venv/bin/python -m benchmarks.worker_throughput [--images N] [--format jpeg|webp]``.
+``.venv/bin/python -m benchmarks.worker_throughput [--size 2mp|12mp] [--images N]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import fcntl
-import io
 import json
 import os
-import random
 import statistics
 import tempfile
 import time
@@ -51,16 +50,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 
 import pika
 import psutil
 import redis
-from PIL import Image, ImageChops, ImageDraw, ImageOps
 
+from benchmarks.ladder_cost import Phases, naive, whole
+from benchmarks.sources import SIZES, make_sources
 from core.settings import Settings
-from jobs.compress import CompressOptions, compress_image
 from models.db import bind, db, release
 from models.migrate import migrate
 from models.outbox import add_image_jobs
@@ -68,7 +66,6 @@ from models.products import create_product
 from models.users import create_user
 from tests.support.environment import settings_env
 from tests.support.image_server import ImageServer
-from tests.support.photos import PHOTOS
 from tests.support.pipeline import rabbitmqctl
 from tests.support.processes import free_port, wait_for
 from tests.support.required import SESSION_LOCK
@@ -90,112 +87,31 @@ SERVICES_LOCK = SESSION_LOCK
 #: Seconds to wait for that lock: pytest-timeout gives a whole test 300 s.
 LOCK_WAIT_S = 150
 
-SOURCE_SIZE = (2000, 1500)
-SOURCE_QUALITY = 90
-#: Amplitude of the grain added to the upscaled photos: without it they are smooth, and a
-#: smooth 2000x1500 JPEG is half the bytes (and faster to decode) of a real photo (~0.75 MB).
-GRAIN = 8
-#: The bare loop's settings: the defaults our worker runs with (core.settings.Settings).
-MAX_DIMENSION = Settings().image_max_dimension
-QUALITY = Settings().image_quality
-PIL_FORMATS = {"jpeg": "JPEG", "webp": "WEBP"}
-THREADS = (1, 2, 4)
-#: Images per format: WebP at method 4 costs ~2.5x JPEG per image, so it gets half as many;
-#: both formats then take under a minute, and 30 images still make ~8 rounds of 4 threads.
-DEFAULT_IMAGES = {"jpeg": 60, "webp": 30}
-#: In-process loops run a couple of images first: the first call pays for plugin imports.
-LOOP_WARMUP = 2
+#: Renditions of one image at the defaults: 4 widths x 3 formats.
+RENDITIONS = len(Settings().image_widths) * len(Settings().image_formats)
+THREADS = (1, 4)
+#: Images per source size, through the worker and the in-process loops alike; multiples of
+#: the 4 test photos, so every run has the same mix. A ladder costs about 1 s of CPU whatever
+#: the size (JPEG draft mode); the naive loop ~2.8 s per 12 MP source, hence only 4 of those.
+DEFAULT_IMAGES = {"2mp": 8, "12mp": 4}
 STEPS = ("download", "compress", "upload", "done")
-
-
-# --- sources -------------------------------------------------------------------------------
-
-
-def _photos() -> list[Image.Image]:
-    paths = sorted([*PHOTOS.glob("*.png"), *PHOTOS.glob("*.jpg")])
-    if not paths:
-        raise FileNotFoundError(f"no photos in {PHOTOS}")
-    photos = []
-    for path in paths:
-        with Image.open(path) as image:
-            image = ImageOps.exif_transpose(image)
-            if image.mode in ("RGBA", "LA", "P"):
-                # The logo's transparent background on white, as a product photo would be.
-                image = image.convert("RGBA")
-                background = Image.new("RGB", image.size, (255, 255, 255))
-                background.paste(image, mask=image.getchannel("A"))
-                image = background
-            photos.append(ImageOps.fit(image.convert("RGB"), SOURCE_SIZE,
-                                       Image.Resampling.LANCZOS))
-    return photos
-
-
-def _grain(seed: int) -> Image.Image:
-    """Fixed pseudo-random sensor grain around 128, tiled to the source size."""
-    rng = random.Random(seed)
-    tile = Image.frombytes("L", (500, 500), rng.randbytes(500 * 500))
-    tile = tile.point(lambda v: 128 + (v - 128) * GRAIN // 128)
-    grain = Image.new("L", SOURCE_SIZE)
-    for x in range(0, SOURCE_SIZE[0], tile.width):
-        for y in range(0, SOURCE_SIZE[1], tile.height):
-            grain.paste(tile, (x, y))
-    return Image.merge("RGB", [grain] * 3)
-
-
-@cache
-def make_sources(count: int) -> tuple[bytes, ...]:
-    """``count`` distinct 2000x1500 JPEGs (quality 90): the photos upscaled, each with its own
-    hue rotation and a numbered rectangle, so no two share bytes (or a content-hash key)."""
-    photos = _photos()
-    grain = _grain(seed=1)
-    sources = []
-    for index in range(count):
-        image = photos[index % len(photos)]
-        # Rotate the channels (a cheap hue shift) in one of three ways, then mark the image.
-        bands = image.split()
-        shift = (index // len(photos)) % 3
-        image = Image.merge("RGB", bands[shift:] + bands[:shift])
-        image = ImageChops.add(image, grain, scale=1.0, offset=-128)
-        draw = ImageDraw.Draw(image)
-        rng = random.Random(index)
-        x, y = rng.randrange(0, 1700), rng.randrange(0, 1250)
-        draw.rectangle((x, y, x + 300, y + 250), fill=tuple(rng.randrange(256) for _ in "rgb"))
-        draw.text((x + 20, y + 20), f"#{index}", fill=(255, 255, 255))
-        buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=SOURCE_QUALITY)
-        sources.append(buffer.getvalue())
-    return tuple(sources)
 
 
 # --- in-process loops ----------------------------------------------------------------------
 
 
-def bare_pillow(source: bytes, output_format: str) -> bytes:
-    """The naive decode + resize + encode that the worker is compared against."""
-    image = Image.open(io.BytesIO(source))
-    if image.mode != "RGB":
-        image = image.convert("RGB")
-    scale = min(1.0, MAX_DIMENSION / max(image.size))
-    if scale < 1.0:
-        size = (round(image.width * scale), round(image.height * scale))
-        image = image.resize(size, Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    image.save(out, PIL_FORMATS[output_format], quality=QUALITY)
-    return out.getvalue()
-
-
-def time_loop(step: Callable[[bytes], bytes], sources: Sequence[bytes]) -> dict:
-    """Images per second and per CPU-second of ``step`` over ``sources``, in this thread."""
-    for source in sources[:LOOP_WARMUP]:
-        step(source)
+def time_loop(step: Callable[[bytes, Phases], list[bytes]], sources: Sequence[bytes]) -> dict:
+    """CPU and wall seconds per image of ``step`` over ``sources``, in this process (its
+    own counters: ``time.process_time``); one untimed image first (plugin imports)."""
+    step(sources[0], Phases())
     output_bytes = 0
-    wall, cpu = time.perf_counter(), time.thread_time()
+    wall, cpu = time.perf_counter(), time.process_time()
     for source in sources:
-        output_bytes += len(step(source))
-    wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+        output_bytes += sum(len(data) for data in step(source, Phases()))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {"images": len(sources), "wall_s": wall, "cpu_s": cpu,
             "images_per_s": len(sources) / wall, "images_per_cpu_s": len(sources) / cpu,
-            "ms_per_image": wall * 1000 / len(sources), "cores": cpu / wall,
+            "cpu_ms_per_image": cpu * 1000 / len(sources), "cores": cpu / wall,
             "output_bytes_mean": output_bytes / len(sources)}
 
 
@@ -271,7 +187,7 @@ def bench_database() -> Iterator[None]:
             db.init(previous[0], **previous[1])
 
 
-def worker_env(s3: S3Server, output_format: str, metrics_dir: Path) -> dict[str, str]:
+def worker_env(s3: S3Server, metrics_dir: Path) -> dict[str, str]:
     """As tests/integration/pipeline's worker_env, with every image setting at its default
     (stated, so a developer's .env cannot change what is measured) and no retries, so any
     failure dead-letters at once and the benchmark stops instead of waiting on backoff.
@@ -281,7 +197,7 @@ def worker_env(s3: S3Server, output_format: str, metrics_dir: Path) -> dict[str,
         database_url=DATABASE_URL, broker_url=BROKER_URL, redis_url=REDIS_URL,
         s3_endpoint=s3.endpoint, s3_bucket=BUCKET, s3_access_key=s3.access_key,
         s3_secret_key=s3.secret_key, s3_public_url=f"http://{s3.endpoint}/{BUCKET}",
-        image_fetch_allow_private=True, image_format=output_format, image_max_retries=0,
+        image_fetch_allow_private=True, image_max_retries=0,
         api_key_secret="bench-secret")
     return settings_env(settings, dramatiq_prom_host="127.0.0.1",
                         dramatiq_prom_port=str(free_port()), dramatiq_prom_db=str(metrics_dir))
@@ -361,16 +277,37 @@ def _insert_products(user_id: int, urls: Sequence[str]) -> list[int]:
         release()
 
 
-def _copies_written(product_ids: Sequence[int]) -> int:
-    """How many of the products have the copy URL of every image in PostgreSQL."""
+def _copies_written(product_ids: Sequence[int]) -> tuple[int, int]:
+    """How many of the products have the copy URL of every image in PostgreSQL, and how many
+    renditions their recorded sets hold together."""
     try:
-        return db.execute_sql(
-            "SELECT count(*) FROM products WHERE id = ANY(%s)"
-            " AND array_position(compressed_product_images, NULL) IS NULL",
-            (list(product_ids),),
-        ).fetchone()[0]
+        rows = db.execute_sql(
+            "SELECT array_position(compressed_product_images, NULL) IS NULL, image_media"
+            " FROM products WHERE id = ANY(%s)", (list(product_ids),)).fetchall()
     finally:
         release()
+    copies = sum(1 for complete, _ in rows if complete)
+    renditions = sum(len(record["renditions"]) for _, media in rows for record in media.values())
+    return copies, renditions
+
+
+def peak_rss(pid: int) -> tuple[int, int]:
+    """The largest peak resident set (VmHWM, bytes) among a process and its live descendants,
+    and their sum (an upper bound on what they held at once)."""
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0, 0
+    peaks = []
+    for process in processes:
+        try:
+            with open(f"/proc/{process.pid}/status") as status:
+                peaks += [int(line.split()[1]) * 1024 for line in status
+                          if line.startswith("VmHWM:")]
+        except FileNotFoundError:
+            continue
+    return max(peaks, default=0), sum(peaks)
 
 
 def _wait_done(worker: Worker, log: WorkerLog, product_ids: Sequence[int], *,
@@ -399,13 +336,13 @@ def _wait_done(worker: Worker, log: WorkerLog, product_ids: Sequence[int], *,
 
 
 def run_worker(*, threads: int, urls: Sequence[str], warmup_urls: Sequence[str], user_id: int,
-               s3: S3Server, output_format: str, log_dir: Path) -> dict:
-    """Throughput of one worker process with ``threads`` threads over ``urls``."""
-    log_path = log_dir / f"worker-{output_format}-{threads}.log"
-    metrics_dir = log_dir / f"metrics-{output_format}-{threads}"
+               s3: S3Server, log_dir: Path, label: str = "") -> dict:
+    """Throughput, CPU and peak memory of one worker process with ``threads`` threads over
+    ``urls``."""
+    log_path = log_dir / f"worker-{label}-{threads}.log"
+    metrics_dir = log_dir / f"metrics-{label}-{threads}"
     metrics_dir.mkdir()
-    worker = Worker(worker_env(s3, output_format, metrics_dir), log_path=log_path,
-                    threads=threads)
+    worker = Worker(worker_env(s3, metrics_dir), log_path=log_path, threads=threads)
     try:
         wait_for(lambda: worker.process.poll() is None and _consumers(QUEUES[0]) > 0,
                  timeout=60, interval=0.2, message=f"worker ({threads} threads) to consume")
@@ -423,11 +360,12 @@ def run_worker(*, threads: int, urls: Sequence[str], warmup_urls: Sequence[str],
         s3_cpu = _tree_cpu(s3.process.pid) - s3_cpu
         own_cpu, machine = time.process_time() - own_cpu, _machine_busy() - machine
         elapsed = time.time() - inserted_at
+        rss_max, rss_sum = peak_rss(worker.process.pid)
     finally:
         worker.stop()
 
     ids = set(product_ids)
-    copies_in_db = _copies_written(product_ids)
+    copies_in_db, renditions_in_db = _copies_written(product_ids)
     events = [e for e in log.events if e.get("product_id") in ids]
     downloads = [e for e in events if e["event"] == "download"]
     started = min(_seconds(e) - e["duration_ms"] / 1000 for e in downloads)
@@ -440,11 +378,15 @@ def run_worker(*, threads: int, urls: Sequence[str], warmup_urls: Sequence[str],
         "images": len(done),
         "written": sum(1 for e in done.values() if e.get("written")),
         "copies_in_db": copies_in_db,
+        "renditions_in_db": renditions_in_db,
+        "peak_rss_bytes": rss_max,
+        "peak_rss_sum_bytes": rss_sum,
         "wall_s": wall,
         "images_per_s": len(done) / wall,
         "insert_to_done_s": finished - inserted_at,
         "cpu_s": worker_cpu,
         "images_per_cpu_s": len(done) / worker_cpu,
+        "cpu_ms_per_image": worker_cpu * 1000 / len(done),
         "cores": worker_cpu / wall,
         # What else ran meanwhile on the same cores: the S3 emulator, this process (image
         # server, log reading) and the rest (PostgreSQL, RabbitMQ, Redis, other load).
@@ -458,45 +400,32 @@ def run_worker(*, threads: int, urls: Sequence[str], warmup_urls: Sequence[str],
         # envelope: get_product, the broker's delivery and acknowledgement, idle threads.
         "thread_busy": busy / (threads * wall),
         "output_bytes_mean": statistics.fmean(e.get("bytes_out", 0) for e in done.values()),
+        "source_bytes_mean": statistics.fmean(e.get("bytes_in", 0) for e in done.values()),
     }
 
 
 # --- the benchmark -------------------------------------------------------------------------
 
 
-def measure(*, images: int = 60, output_format: str = "jpeg",
+def measure(*, size: str = "2mp", images: int | None = None,
             threads: Sequence[int] = THREADS) -> dict:
-    """Images per second of the worker (one process, each of ``threads``), of the bare Pillow
-    loop and of ``compress_image`` alone, on the same ``images`` sources, with the ratios.
+    """CPU per source image and images per second of the worker (one process, each of
+    ``threads``), of the naive loop and of ``render_ladder`` alone, on ``images`` sources of
+    ``size`` (a key of :data:`benchmarks.sources.SIZES`), with the ratios.
 
-    ``ratio`` is the best worker's images/s over the bare loop's (its threads may use more
-    than the loop's one core); ``ratio_one_thread`` is the 1-thread worker's, like for like;
-    ``ratio_per_cpu`` compares images per CPU-second, i.e. how much more CPU an image costs
-    through the worker, whatever the threads and whatever else runs on the machine.
+    ``cpu_vs_naive`` is the worker's CPU per image over the naive loop's, per thread count:
+    below 1 means the worker spends less CPU on an image than the naive loop, whatever the
+    threads and whatever else runs on the machine. ``ratio`` compares images/s (the worker's
+    threads may use more than the loop's one core); ``ratio_one_thread`` one thread with one.
     """
-    if output_format not in PIL_FORMATS:
-        raise ValueError(f"unsupported output format {output_format!r}")
     with exclusive_services():
-        return _measure(images=images, output_format=output_format, threads=threads)
+        return _measure(size=size, images=images or DEFAULT_IMAGES[size], threads=threads)
 
 
-def _measure(*, images: int, output_format: str, threads: Sequence[int]) -> dict:
-    """:func:`measure`, once the services are ours."""
-    warmup = max(threads)
-    sources = make_sources(images + warmup)
-    measured, spare = sources[:images], sources[images:]
-    options = CompressOptions(format=output_format)
-    loops: dict[str, list[dict]] = {"bare": [], "compress_image": []}
-
-    def run_loops() -> None:
-        loops["bare"].append(time_loop(lambda source: bare_pillow(source, output_format),
-                                       measured))
-        loops["compress_image"].append(time_loop(
-            lambda source: compress_image(source, options).data, measured))
-
-    run_loops()
-
-    runs: dict[int, dict] = {}
+@contextmanager
+def _pipeline_services() -> Iterator[tuple[ImageServer, S3Server, int, Path]]:
+    """Our broker vhost, database and Redis database emptied, an image server, an S3 server,
+    a user, and a temporary directory for the workers' logs."""
     with ExitStack() as stack:
         log_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-worker-")))
         prepare_broker()
@@ -507,113 +436,144 @@ def _measure(*, images: int, output_format: str, threads: Sequence[int]) -> dict
         stack.callback(server.close)
         s3 = S3Server()
         stack.callback(s3.stop)
-        urls = [server.add(f"m{i}.jpg", data, "image/jpeg") for i, data in enumerate(measured)]
-        warm = [server.add(f"w{i}.jpg", data, "image/jpeg") for i, data in enumerate(spare)]
+        yield server, s3, user.id, log_dir
+
+
+def _serve(server: ImageServer, sources: Sequence[bytes], prefix: str) -> list[str]:
+    return [server.add(f"{prefix}{i}.jpg", data, "image/jpeg") for i, data in enumerate(sources)]
+
+
+def _measure(*, size: str, images: int, threads: Sequence[int]) -> dict:
+    """:func:`measure`, once the services are ours."""
+    warmup = max(threads)
+    sources = make_sources(SIZES[size], images + warmup)
+    measured, spare = sources[:images], sources[images:]
+    loops = {"naive": time_loop(naive, measured), "render_ladder": time_loop(whole, measured)}
+
+    runs: dict[int, dict] = {}
+    with _pipeline_services() as (server, s3, user_id, log_dir):
+        urls, warm = _serve(server, measured, "m"), _serve(server, spare, "w")
         for count in threads:
             runs[count] = run_worker(threads=count, urls=urls, warmup_urls=warm[:count],
-                                     user_id=user.id, s3=s3, output_format=output_format,
-                                     log_dir=log_dir)
+                                     user_id=user_id, s3=s3, log_dir=log_dir, label=size)
 
-    # Once more after the workers, keeping each loop's faster pass: on a shared machine a
-    # burst of someone else's load slows one pass, and the slower baseline would flatter us.
-    run_loops()
-    bare, ours = (max(passes, key=lambda run: run["images_per_s"]) for passes in loops.values())
-    bare["passes_images_per_s"] = [run["images_per_s"] for run in loops["bare"]]
-    ours["passes_images_per_s"] = [run["images_per_s"] for run in loops["compress_image"]]
+    base = loops["naive"]
     best = max(runs.values(), key=lambda run: run["images_per_s"])
     return {
-        "format": output_format,
+        "size": size,
         "images": images,
-        "source": f"{SOURCE_SIZE[0]}x{SOURCE_SIZE[1]} JPEG q{SOURCE_QUALITY}",
+        "source": f"{SIZES[size][0]}x{SIZES[size][1]} JPEG q90",
         "source_bytes_mean": statistics.fmean(len(s) for s in measured),
         "cores": len(os.sched_getaffinity(0)),
-        "bare": bare,
-        "compress_image": ours,
+        "naive": base,
+        "render_ladder": loops["render_ladder"],
         "worker": runs,
         "best_threads": best["threads"],
-        "bare_images_per_s": bare["images_per_s"],
-        "compress_images_per_s": ours["images_per_s"],
-        "worker_images_per_s": best["images_per_s"],
-        "worker_images_per_cpu_s": best["images_per_cpu_s"],
-        "ratio": best["images_per_s"] / bare["images_per_s"],
-        "ratio_per_cpu": best["images_per_cpu_s"] / bare["images_per_cpu_s"],
-        # Like for like: one worker thread against the one-threaded loop.
-        "ratio_one_thread": runs[1]["images_per_s"] / bare["images_per_s"] if 1 in runs
+        "ratio": best["images_per_s"] / base["images_per_s"],
+        "cpu_vs_naive": {t: run["cpu_ms_per_image"] / base["cpu_ms_per_image"]
+                         for t, run in runs.items()},
+        "ratio_one_thread": runs[1]["images_per_s"] / base["images_per_s"] if 1 in runs
         else None,
     }
 
 
-def format_table(results: Sequence[dict]) -> str:
-    """The figures of :func:`measure` results as Markdown: throughput, then the worker's steps.
+def measure_memory(*, images: int = 8, threads: int = 4, size: str = "50mp") -> dict:
+    """Peak memory of one worker process with ``threads`` threads over ``images`` sources of
+    ``size`` (IMAGE_MAX_PIXELS's 50 million by default): every thread busy with one at once."""
+    with exclusive_services():
+        sources = make_sources(SIZES[size], images + threads)
+        with _pipeline_services() as (server, s3, user_id, log_dir):
+            run = run_worker(threads=threads, urls=_serve(server, sources[:images], "m"),
+                             warmup_urls=_serve(server, sources[images:], "w"),
+                             user_id=user_id, s3=s3, log_dir=log_dir, label=size)
+    return {**run, "size": size, "source": f"{SIZES[size][0]}x{SIZES[size][1]} JPEG q90",
+            "source_bytes_mean": statistics.fmean(len(s) for s in sources[:images])}
 
-    "cores" is CPU time over wall time: ~1.0 for the in-process loops unless someone else's
-    load preempted them, up to the core count for a worker whose threads run in Pillow
-    without the GIL.
+
+STEPS_HEADER = [
+    "| source | threads | download | compress | upload | done | thread busy "
+    "| S3 server CPU ms/image | other load (cores) | machine busy (cores) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+]
+
+
+def _steps_row(label: str, threads: int, run: dict) -> str:
+    step = run["step_ms"]
+    return (f"| {label} | {threads} | " + " | ".join(f"{step.get(name, 0):.1f}" for name in STEPS)
+            + f" | {run['thread_busy']:.0%} | {run['s3_cpu_s'] * 1000 / run['images']:.1f} "
+            f"| {run['other_cores']:.2f} | {run['machine_cores_busy']:.2f} |")
+
+
+def format_table(results: Sequence[dict]) -> str:
+    """The figures of :func:`measure` results as Markdown: CPU and throughput, then the
+    worker's steps.
+
+    "cores" is CPU time over wall time: ~1.0 for the naive loop unless someone else's load
+    preempted it; above 1 for render_ladder, whose AVIF encoder runs threads of its own; up to
+    the core count for a worker whose threads run in Pillow without the GIL.
     """
     lines = [
-        "| format | what | threads | images/s | images/CPU-s | cores | ratio to bare "
-        "(images/s) | ratio to bare (images/CPU-s) |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| source | what | threads | CPU ms/image | CPU / naive's | images/s | cores "
+        "| peak RSS MB | images/s / naive's |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in results:
-        bare = result["bare"]
-        rows = [("bare Pillow loop", "1", bare),
-                ("compress_image", "1", result["compress_image"])]
+        base = result["naive"]
+        rows = [("naive loop, 12 renditions", "1", base),
+                ("render_ladder", "1", result["render_ladder"])]
         rows += [(f"worker{' (best)' if t == result['best_threads'] else ''}", str(t), run)
                  for t, run in result["worker"].items()]
         for name, threads, figures in rows:
+            rss = figures.get("peak_rss_bytes")
             lines.append(
-                f"| {result['format']} | {name} | {threads} | {figures['images_per_s']:.2f} "
-                f"| {figures['images_per_cpu_s']:.2f} | {figures['cores']:.2f} "
-                f"| {figures['images_per_s'] / bare['images_per_s']:.2f} "
-                f"| {figures['images_per_cpu_s'] / bare['images_per_cpu_s']:.2f} |")
-    lines += [
-        "",
-        "Worker steps, mean ms per image (as logged), and what else used the cores meanwhile:",
-        "",
-        "| format | threads | download | compress | upload | done | thread busy "
-        "| S3 emulator CPU ms/image | other load (cores) | machine busy (cores) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
+                f"| {result['size']} | {name} | {threads} | {figures['cpu_ms_per_image']:.0f} "
+                f"| {figures['cpu_ms_per_image'] / base['cpu_ms_per_image']:.2f} "
+                f"| {figures['images_per_s']:.2f} | {figures['cores']:.2f} "
+                f"| {'' if rss is None else f'{rss / 2**20:.0f}'} "
+                f"| {figures['images_per_s'] / base['images_per_s']:.2f} |")
+    lines += ["", "Worker steps, mean ms per image (as logged), and what else used the cores "
+              "meanwhile:", "", *STEPS_HEADER]
     for result in results:
         for threads, run in result["worker"].items():
-            step = run["step_ms"]
-            lines.append(
-                f"| {result['format']} | {threads} | "
-                + " | ".join(f"{step.get(name, 0):.1f}" for name in STEPS)
-                + f" | {run['thread_busy']:.0%} | {run['s3_cpu_s'] * 1000 / run['images']:.1f} "
-                f"| {run['other_cores']:.2f} | {run['machine_cores_busy']:.2f} |")
+            lines.append(_steps_row(result["size"], threads, run))
     lines.append("")
     for result in results:
-        passes = ", ".join(f"{value:.2f}" for value in result["bare"]["passes_images_per_s"])
-        ours = ", ".join(f"{value:.2f}"
-                         for value in result["compress_image"]["passes_images_per_s"])
         lines.append(
-            f"- {result['format']}: {result['images']} sources {result['source']}, mean "
-            f"{result['source_bytes_mean'] / 1e6:.2f} MB, copies "
-            f"{result['compress_image']['output_bytes_mean'] / 1e3:.0f} kB; in-process "
-            f"passes (images/s, the faster kept): bare {passes}, compress_image {ours}; "
-            f"best worker: threads={result['best_threads']}, ratio {result['ratio']:.2f} "
-            f"(images/s), {result['ratio_per_cpu']:.2f} (images/CPU-s); {result['cores']} cores")
-        if result["ratio_one_thread"] is not None:
-            lines[-1] += f"; 1 thread to 1 thread: {result['ratio_one_thread']:.2f}"
+            f"- {result['size']}: {result['images']} sources {result['source']}, mean "
+            f"{result['source_bytes_mean'] / 1e6:.2f} MB, renditions "
+            f"{result['render_ladder']['output_bytes_mean'] / 1e3:.0f} kB per image in all; "
+            f"best worker: threads={result['best_threads']}; {result['cores']} cores")
     return "\n".join(lines)
+
+
+def format_memory(run: dict) -> str:
+    """The figures of :func:`measure_memory` as Markdown."""
+    return "\n".join([
+        "| source | threads | images | peak RSS, largest process MB | sum of the processes' "
+        "peaks MB | CPU ms/image | images/s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| {run['source']}, mean {run['source_bytes_mean'] / 2**20:.1f} MiB | {run['threads']} "
+        f"| {run['images']} | {run['peak_rss_bytes'] / 2**20:.0f} "
+        f"| {run['peak_rss_sum_bytes'] / 2**20:.0f} | {run['cpu_ms_per_image']:.0f} "
+        f"| {run['images_per_s']:.2f} |",
+        "", *STEPS_HEADER, _steps_row(run["size"], run["threads"], run)])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--images", type=int,
-                        help=f"sources per format; default {DEFAULT_IMAGES}")
-    parser.add_argument("--format", choices=sorted(PIL_FORMATS), action="append",
-                        help="output format (repeatable); default both")
+    parser.add_argument("--images", type=int, help=f"sources per size; default {DEFAULT_IMAGES}")
+    parser.add_argument("--size", choices=sorted(DEFAULT_IMAGES), action="append",
+                        help="source size (repeatable); default both")
     parser.add_argument("--threads", type=int, action="append",
                         help=f"worker threads (repeatable); default {THREADS}")
+    parser.add_argument("--memory", action="store_true",
+                        help="also the peak memory with 4 threads on 50 MP sources")
     args = parser.parse_args()
-    results = [measure(images=args.images or DEFAULT_IMAGES[output_format],
-                       output_format=output_format,
-                       threads=tuple(args.threads or THREADS))
-               for output_format in args.format or ("jpeg", "webp")]
+    results = [measure(size=size, images=args.images, threads=tuple(args.threads or THREADS))
+               for size in args.size or sorted(DEFAULT_IMAGES)]
     print(format_table(results))
+    if args.memory:
+        print(format_memory(measure_memory()))
 
 
 if __name__ == "__main__":
