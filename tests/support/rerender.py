@@ -13,7 +13,7 @@ from jobs.runtime import ladder_options
 from jobs.storage import store_from_settings
 from models.db import db, release
 from tests.support.environment import settings_env
-from tests.support.processes import REPO
+from tests.support.processes import REPO, wait_for
 
 
 def run_rerender(settings: Settings, *args: str) -> str:
@@ -52,3 +52,13 @@ def retired_rows(product_id: int) -> dict[str, object]:
                           (product_id,)).fetchall()
     release()
     return dict(rows)
+
+
+def wait_for_revision(api, product_id: int, revision: str) -> dict:  # noqa: ANN001 - TestClient
+    """Poll the product until every image has ``revision``; its status must stay done."""
+    def current():
+        product = api.simulate_get(f"/products/{product_id}").json
+        assert product["image_status"] == "done", product  # never anything else meanwhile
+        return product if all(image["revision"] == revision
+                              for image in product["images"]) else None
+    return wait_for(current, timeout=60, interval=0.1, message=f"revision {revision}")

@@ -17,7 +17,13 @@ from models.outbox import add_job
 from tests.support.photos import PHOTOS
 from tests.support.pipeline import create, jpeg_bytes, rendition_urls, wait_until_settled
 from tests.support.processes import wait_for
-from tests.support.rerender import insert_legacy, retired_rows, revision_of, run_rerender
+from tests.support.rerender import (
+    insert_legacy,
+    retired_rows,
+    revision_of,
+    run_rerender,
+    wait_for_revision,
+)
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -30,15 +36,6 @@ def no_retired_objects(pipeline_database):
 
 def status_of(url: str) -> int:
     return requests.get(url, timeout=10).status_code
-
-
-def wait_for_revision(api, product_id: int, revision: str) -> dict:  # noqa: ANN001
-    def current():
-        product = api.simulate_get(f"/products/{product_id}").json
-        assert product["image_status"] == "done", product  # never anything else meanwhile
-        return product if all(image["revision"] == revision
-                              for image in product["images"]) else None
-    return wait_for(current, timeout=60, interval=0.1, message=f"revision {revision}")
 
 
 @pytest.fixture
