@@ -53,6 +53,7 @@ def wrk(url: str, *, seconds: int, connections: int, threads: int = 2) -> dict:
     socket_errors = re.search(r"Socket errors: (.*)$", out, re.M)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
         "p50": p50,
         "p95": p95,
         "p99": p99,

@@ -234,7 +234,7 @@ class WorkerLog:
         return new
 
 
-def _tree_cpu(pid: int) -> float:
+def tree_cpu(pid: int) -> float:
     """User + system CPU seconds of a process and its live descendants."""
     try:
         root = psutil.Process(pid)
@@ -350,14 +350,14 @@ def run_worker(*, threads: int, urls: Sequence[str], warmup_urls: Sequence[str],
         # Warm-up: every thread's first job, through the whole pipeline, outside the figures.
         _wait_done(worker, log, _insert_products(user_id, warmup_urls), timeout=60)
 
-        worker_cpu, s3_cpu = _tree_cpu(worker.process.pid), _tree_cpu(s3.process.pid)
+        worker_cpu, s3_cpu = tree_cpu(worker.process.pid), tree_cpu(s3.process.pid)
         own_cpu, machine = time.process_time(), _machine_busy()
         inserted_at = time.time()
         product_ids = _insert_products(user_id, urls)
         # Well inside pytest-timeout's 300 s, so a stuck run reports the worker's log.
         done = _wait_done(worker, log, product_ids, timeout=60 + 2 * len(urls))
-        worker_cpu = _tree_cpu(worker.process.pid) - worker_cpu
-        s3_cpu = _tree_cpu(s3.process.pid) - s3_cpu
+        worker_cpu = tree_cpu(worker.process.pid) - worker_cpu
+        s3_cpu = tree_cpu(s3.process.pid) - s3_cpu
         own_cpu, machine = time.process_time() - own_cpu, _machine_busy() - machine
         elapsed = time.time() - inserted_at
         rss_max, rss_sum = peak_rss(worker.process.pid)
