@@ -202,3 +202,26 @@ def test_a_redelivery_after_success_is_still_skipped(api, account, images, worke
              timeout=30, message="the redelivered job to be skipped")
     assert images.count("/img/rocket.jpg") == 1
     assert api.simulate_get(f"/products/{product['id']}").json == product
+
+
+def test_a_set_that_brings_back_retired_keys_takes_them_out_of_the_table(
+        api, account, images, pipeline_settings):
+    url = images.add("rocket.jpg", (PHOTOS / "rocket.jpg").read_bytes())
+    product = wait_until_settled(api, create(api, account, [url])["id"])
+    keys = [each.split(f"/{pipeline_settings.s3_bucket}/", 1)[1]
+            for each in rendition_urls(product)]
+    # an earlier replacement retired them (say, settings changed and changed back), and the
+    # set is of another revision again
+    db.execute_sql("INSERT INTO retired_objects SELECT k, %s, now() + interval '1 day'"
+                   " FROM unnest(%s::text[]) AS k", (product["id"], keys))
+    db.execute_sql("UPDATE products SET image_media = jsonb_set(image_media,"
+                   " ARRAY[%s, 'revision'], '\"r000000000000\"') WHERE id = %s",
+                   (url, product["id"]))
+    release()
+    cache_from_settings(pipeline_settings).invalidate(product["id"])
+
+    run_rerender(pipeline_settings, "--product", str(product["id"]))
+
+    after = wait_for_revision(api, product["id"], revision_of(pipeline_settings))
+    assert rendition_urls(after) == rendition_urls(product)  # the same bytes, the same keys
+    assert retired_rows(product["id"]) == {}
