@@ -29,6 +29,7 @@ from jobs.ladder import (
     TRANSPOSED,
     LadderOptions,
     encode,
+    format_quality,
     ladder_sizes,
     render_ladder,
     resized_ladder,
@@ -82,8 +83,9 @@ def ours(source: bytes, phases: Phases, options: LadderOptions = OPTIONS) -> lis
     out = []
     for fmt in options.formats:
         for each in images:
-            out.append(phases.timed(f"encode {fmt}",
-                                    lambda each=each, fmt=fmt: encode(each, fmt, options.quality)))
+            quality = format_quality(fmt, options.quality)
+            out.append(phases.timed(f"encode {fmt}", lambda each=each, fmt=fmt, quality=quality:
+                                    encode(each, fmt, quality)))
     return out
 
 
@@ -101,7 +103,7 @@ def naive(source: bytes, phases: Phases, options: LadderOptions = OPTIONS) -> li
             # Decode and resize are one phase here: Pillow decodes lazily inside convert/resize.
             resized = phases.timed("decode+resize", decode_resize)
             out.append(phases.timed(f"encode {fmt}", lambda r=resized, fmt=fmt:
-                                    encode(r, fmt, options.quality)))
+                                    encode(r, fmt, format_quality(fmt, options.quality))))
     return out
 
 
@@ -139,7 +141,7 @@ def vips(source: bytes, phases: Phases, options: LadderOptions = OPTIONS) -> lis
             return pyvips.Image.thumbnail_buffer(source, width, height=height).copy_memory()
         image = phases.timed("decode+resize", thumbnail)
         for fmt in VIPS_FORMATS:
-            spec = VIPS_SAVE[fmt].format(q=options.quality)
+            spec = VIPS_SAVE[fmt].format(q=format_quality(fmt, options.quality))
             out.append(phases.timed(f"encode {fmt}",
                                     lambda image=image, spec=spec: image.write_to_buffer(spec)))
     return out

@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 from benchmarks.ladder_cost import Phases, decoded_ladder
-from jobs.ladder import LadderOptions, encode
+from jobs.ladder import LadderOptions, encode, format_quality
 
 OPTIONS = LadderOptions()
 WINDOW = 7
@@ -86,7 +86,8 @@ def measure(named_sources: dict[str, bytes], options: LadderOptions = OPTIONS,
             sweep: dict[str, Sequence[int]] | None = SWEEP) -> dict:
     """Per image and format at the default quality, totals, and the quality sweep."""
     ladders = {name: renditions(source, options) for name, source in named_sources.items()}
-    defaults = {name: {fmt: score(images, fmt, options.quality) for fmt in options.formats}
+    defaults = {name: {fmt: score(images, fmt, format_quality(fmt, options.quality))
+                       for fmt in options.formats}
                 for name, images in ladders.items()}
     totals = {fmt: sum(per[fmt]["bytes"] for per in defaults.values())
               for fmt in options.formats}
@@ -96,7 +97,8 @@ def measure(named_sources: dict[str, bytes], options: LadderOptions = OPTIONS,
     for fmt, qualities in (sweep or {}).items():
         rows = []
         for quality in qualities:
-            per = {name: (score(images, fmt, quality) if quality != options.quality
+            per = {name: (score(images, fmt, quality)
+                          if quality != format_quality(fmt, options.quality)
                           else defaults[name][fmt]) for name, images in ladders.items()}
             worst = min(per[name]["ssim"] - defaults[name]["jpeg"]["ssim"] for name in per)
             rows.append({"quality": quality, "bytes": sum(p["bytes"] for p in per.values()),

@@ -14,7 +14,7 @@ import json
 import PIL
 from PIL import features
 
-from jobs.ladder import AVIF_SPEED, LadderOptions
+from jobs.ladder import AVIF_SPEED, QUALITY_OFFSETS, LadderOptions
 
 #: Codec libraries whose versions change what a rendition's bytes are.
 CODECS = ("jpg", "webp", "avif")
@@ -30,6 +30,7 @@ def settings_revision(options: LadderOptions,
     inputs = {
         "widths": list(options.widths), "formats": sorted(options.formats),
         "required": options.required, "quality": options.quality,
+        "quality_offsets": QUALITY_OFFSETS,
         "max_dimension": options.max_dimension, "avif_speed": AVIF_SPEED,
         "codecs": codec_versions() if codecs is None else codecs,
     }

@@ -11,7 +11,9 @@ from __future__ import annotations
 import select
 from urllib.parse import unquote, urlsplit
 
+import orjson
 from playhouse.pool import PooledPostgresqlDatabase
+from psycopg2.extras import register_default_jsonb
 
 #: Seconds libpq waits for PostgreSQL to accept a connection: a database that is down
 #: surfaces as a 503 within this bound instead of hanging the request.
@@ -69,6 +71,9 @@ def bind(database_url: str, *, max_connections: int = 8) -> None:
     """
     arguments = connect_arguments(database_url)
     name = arguments.pop("database")
+    # A product's rendition sets are tens of kB of jsonb: orjson reads them in under half
+    # the time of the standard library's json.loads (measured in docs/benchmarks.md).
+    register_default_jsonb(globally=True, loads=orjson.loads)
     db.init(name, max_connections=max_connections, stale_timeout=300, timeout=5, **arguments)
 
 
