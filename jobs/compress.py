@@ -1,9 +1,7 @@
-"""Turn a downloaded product image into the compressed copy that is stored in S3.
+"""Decode a downloaded product image and bring it to upright 8-bit sRGB; and the rule for
+when the source's own bytes, metadata stripped (:mod:`jobs.metadata`), may stand in for a
+re-encoded rendition (SPEC section 4). :mod:`jobs.ladder` builds every rendition on these.
 
-The pipeline is ``decode -> resize -> normalize -> encode``, each a plain function over Pillow
-images, with :func:`compress_image` choosing between the re-encoded bytes and the source's own
-with its metadata stripped (:mod:`jobs.metadata`): either way nothing but pixels is stored.
-Resizing comes before normalizing so colour conversion only ever touches the small image.
 Anything that is not a supported image, or would be unsafe to decode, raises
 :class:`~jobs.errors.ImageRejectedError`.
 """
@@ -39,13 +37,6 @@ KEEPABLE_SOURCES = {
     "PNG": ("image/png", "png"),
     "WEBP": ("image/webp", "webp"),
 }
-# Output format option -> (Pillow format, content type, extension, extra save arguments).
-OUTPUT_FORMATS = {
-    # optimize costs ~5% CPU for ~4% fewer bytes; an empty comment because Pillow would
-    # otherwise copy the source's JPEG comment over (EXIF and ICC are only written if passed).
-    "jpeg": ("JPEG", "image/jpeg", "jpg", {"optimize": True, "comment": b""}),
-    "webp": ("WEBP", "image/webp", "webp", {"method": 4}),
-}
 NEAREST_ONLY_MODES = ("1", "P", "PA")  # modes Pillow's resize cannot filter in
 HIGH_BIT_MODES = ("I", "I;16", "I;16L", "I;16B", "I;16N", "F")
 WHITE = (255, 255, 255)
@@ -58,27 +49,15 @@ DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeErr
 
 @dataclass(frozen=True)
 class CompressOptions:
-    max_pixels: int = 50_000_000  # IMAGE_MAX_PIXELS
-    max_dimension: int = 1600  # IMAGE_MAX_DIMENSION, longest side
-    format: str = "jpeg"  # "jpeg" or "webp" (IMAGE_FORMAT)
-    quality: int = 80  # IMAGE_QUALITY
+    """The limits of decoding (IMAGE_MAX_PIXELS, IMAGE_MAX_DIMENSION: the longest side)."""
+
+    max_pixels: int = 50_000_000
+    max_dimension: int = 1600
 
     def __post_init__(self) -> None:
         # A bad setting should fail at startup, not be blamed on every product's image.
-        if self.format not in OUTPUT_FORMATS:
-            raise ValueError(f"unsupported image format {self.format!r}")
-        if not 1 <= self.quality <= 100 or self.max_dimension < 1 or self.max_pixels < 1:
-            raise ValueError(f"invalid compress options {self!r}")
-
-
-@dataclass(frozen=True)
-class CompressedImage:
-    data: bytes
-    content_type: str  # e.g. image/jpeg
-    extension: str  # jpg / webp / png (png when the source's own bytes are kept)
-    width: int
-    height: int
-    kept_source: bool  # True when the source's own bytes were stored, metadata stripped
+        if self.max_dimension < 1 or self.max_pixels < 1:
+            raise ValueError(f"invalid decode options {self!r}")
 
 
 @dataclass(frozen=True)
@@ -221,18 +200,6 @@ def fit(width: int, height: int, max_dimension: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def resize(image: Image.Image, max_dimension: int) -> Image.Image:
-    """Scale the longest side down to ``max_dimension``; never scales up."""
-    if max(image.size) <= max_dimension:
-        return image
-    if image.mode in NEAREST_ONLY_MODES:
-        # Nearest-pixel scaling looks ragged; filter in full colour instead.
-        image = image.convert("RGBA" if image.has_transparency_data else "RGB")
-    size = fit(image.width, image.height, max_dimension)
-    # reducing_gap box-reduces first on big shrinks, much faster and visually the same.
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-
-
 def flatten(image: Image.Image) -> Image.Image:
     """Composite a transparent image onto white, for formats without alpha."""
     if image.mode != "RGBA":
@@ -240,16 +207,6 @@ def flatten(image: Image.Image) -> Image.Image:
     background = Image.new("RGB", image.size, WHITE)
     background.paste(image, mask=image.getchannel("A"))
     return background
-
-
-def encode(image: Image.Image, options: CompressOptions) -> bytes:
-    """Encode a normalized image in the configured format, with no metadata."""
-    pil_format, _, _, extra = OUTPUT_FORMATS[options.format]
-    if pil_format == "JPEG":
-        image = flatten(image)
-    out = io.BytesIO()
-    image.save(out, format=pil_format, quality=options.quality, **extra)
-    return out.getvalue()
 
 
 def can_keep_source(info: SourceInfo, options: CompressOptions) -> bool:
@@ -276,19 +233,3 @@ def stripped_source(source: bytes, info: SourceInfo, options: CompressOptions) -
     except NotStrippableError as e:
         logger.info("re-encoding a %r source whose metadata cannot be stripped: %r", info.format, e)
         return None
-
-
-def compress_image(source: bytes, options: CompressOptions) -> CompressedImage:
-    """Compress ``source`` per ``options``; the stored copy is never larger than the source
-    unless the source had to be resized or re-encoded (GIF, TIFF, BMP, rotated, animated,
-    16-bit, not sRGB), and never carries metadata."""
-    image, info = decode(source, options)
-    image = normalize(resize(image, options.max_dimension))
-    data = encode(image, options)
-    kept = stripped_source(source, info, options)
-    if kept is not None and len(kept) <= len(data):
-        logger.debug("re-encoding would not shrink the %r source; keeping it stripped", info.format)
-        content_type, extension = KEEPABLE_SOURCES[info.format]
-        return CompressedImage(kept, content_type, extension, info.width, info.height, True)
-    _, content_type, extension, _ = OUTPUT_FORMATS[options.format]
-    return CompressedImage(data, content_type, extension, image.width, image.height, False)

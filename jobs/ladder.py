@@ -87,11 +87,13 @@ class LadderOptions:
             raise ValueError(f"unsupported ladder formats {self.formats!r}/{self.required!r}")
         if not self.widths or max(self.widths) != self.max_dimension:
             raise ValueError(f"the ladder's largest width must be {self.max_dimension}")
+        if not 1 <= self.quality <= 100:
+            raise ValueError(f"quality {self.quality} is not from 1 to 100")
+        self.decode_options  # noqa: B018 - it checks the decoding limits
 
     @property
     def decode_options(self) -> CompressOptions:
-        return CompressOptions(max_pixels=self.max_pixels, max_dimension=self.max_dimension,
-                               format=self.required, quality=self.quality)
+        return CompressOptions(max_pixels=self.max_pixels, max_dimension=self.max_dimension)
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def ladder_sizes(width: int, height: int, widths: Sequence[int],
     return list(sizes)
 
 
-def _resized(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+def resized(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     if image.size == size:
         return image
     if image.mode in NEAREST_ONLY_MODES:
@@ -144,9 +146,9 @@ def resized_ladder(image: Image.Image, sizes: Sequence[tuple[int, int]],
     first), normalized: the largest from the decoded image, each next one from the last."""
     largest = sizes[0]
     unrotated = largest[::-1] if orientation in TRANSPOSED else largest
-    images = [normalize(_resized(image, unrotated))]
+    images = [normalize(resized(image, unrotated))]
     for size in sizes[1:]:
-        images.append(_resized(images[-1], size))
+        images.append(resized(images[-1], size))
     return images
 
 

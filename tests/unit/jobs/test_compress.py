@@ -1,4 +1,5 @@
-"""Tests for jobs.compress: decoding, normalizing, resizing, encoding and the keep-source rule."""
+"""Tests for jobs.compress (decoding, normalizing, the keep-source rule) through the stored copy
+the worker makes of it: one rendition of jobs.ladder."""
 
 from __future__ import annotations
 
@@ -15,15 +16,14 @@ from jobs.compress import (
     CompressOptions,
     SourceInfo,
     can_keep_source,
-    compress_image,
     decode,
-    encode,
     fit,
     flatten,
     normalize,
-    resize,
 )
 from jobs.errors import ImageRejectedError
+from jobs.ladder import LadderOptions, Rendition, format_quality, render_ladder, resized
+from jobs.ladder import encode as encode_as
 from models.failures import FailureCode
 from tests.support.hostile_images import (
     SECRETS,
@@ -39,8 +39,32 @@ from tests.support.hostile_images import (
 from tests.support.photos import PHOTOS
 
 PHOTO_NAMES = ["chelsea.png", "coffee.png", "rocket.jpg", "logo.png", "no_time_for_that_tiny.gif"]
-DEFAULTS = CompressOptions()
-WEBP = CompressOptions(format="webp")
+
+
+def one_copy(format: str = "jpeg", quality: int = 80, max_dimension: int = 1600,  # noqa: A002
+            max_pixels: int = 50_000_000) -> LadderOptions:
+    """A ladder of one rendition: the stored copy of one format at the largest width, made
+    by the worker's own code (jobs.ladder on jobs.compress)."""
+    return LadderOptions(widths=(max_dimension,), formats=(format,), required=format,
+                         quality=quality, max_dimension=max_dimension, max_pixels=max_pixels)
+
+
+def compress_image(source: bytes, opts: LadderOptions) -> Rendition:
+    return render_ladder(source, opts).renditions[0]
+
+
+def encode(image: Image.Image, opts: LadderOptions) -> bytes:
+    return encode_as(image, opts.required, format_quality(opts.required, opts.quality))
+
+
+def resize(image: Image.Image, max_dimension: int) -> Image.Image:
+    if max(image.size) <= max_dimension:
+        return image
+    return resized(image, fit(image.width, image.height, max_dimension))
+
+
+DEFAULTS = one_copy()
+WEBP = one_copy(format="webp")
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
 
 
@@ -110,7 +134,7 @@ def _transparent_palette_png() -> bytes:
 def test_photo_compresses_to_a_smaller_decodable_image(name, fmt, max_dimension):
     # given
     source = _photo(name)
-    options = CompressOptions(format=fmt, max_dimension=max_dimension)
+    options = one_copy(format=fmt, max_dimension=max_dimension)
     # when
     result = compress_image(source, options)
     # then
@@ -152,14 +176,14 @@ def test_large_jpeg_is_scaled_to_max_dimension(size, expected):
 
 def test_large_jpeg_is_decoded_at_reduced_size():
     # when
-    image, info = decode(_phone_photo(), DEFAULTS)
+    image, info = decode(_phone_photo(), DEFAULTS.decode_options)
     # then libjpeg scaled by 1/2, still no smaller than the 1600x1200 we resize to
     assert image.size == (2000, 1500)
     assert (info.width, info.height) == (4000, 3000)
 
 
 def test_small_image_is_never_upscaled():
-    result = compress_image(_photo("coffee.png"), CompressOptions(max_dimension=4000))
+    result = compress_image(_photo("coffee.png"), one_copy(max_dimension=4000))
 
     assert (result.width, result.height) == (600, 400)
 
@@ -211,7 +235,7 @@ def test_exif_orientation_6_is_applied(size, quality, expected):
     # given a photo, left half red, that the camera marks "rotate 90 degrees clockwise"
     source = saved(_two_halves(size, RED, BLUE), "JPEG", quality=quality, exif=_exif(Orientation=6))
     # when
-    result = compress_image(source, CompressOptions(quality=95))
+    result = compress_image(source, one_copy(quality=95))
     # then the left half is on top
     stored = opened(result.data)
     assert (result.width, result.height) == stored.size == expected
@@ -247,7 +271,7 @@ def test_every_pixel_mode_becomes_8_bit_rgb(make_source: Callable[[], bytes], ex
     # given
     source = make_source()
     # when
-    image = normalize(decode(source, DEFAULTS)[0])
+    image = normalize(decode(source, DEFAULTS.decode_options)[0])
     # then
     assert image.mode in ("RGB", "RGBA")
     assert _close(flatten(image).getpixel((4, 4)), expected)
@@ -394,7 +418,7 @@ def test_bomb_helper_makes_real_pngs():
 def test_pillows_own_bomb_limit_is_turned_into_a_rejection():
     # 400M pixels is over twice Pillow's limit, so Image.open itself refuses it
     with pytest.raises(ImageRejectedError, match="too many pixels") as caught:
-        compress_image(_black_png(20_000, 20_000), CompressOptions(max_pixels=10**12))
+        compress_image(_black_png(20_000, 20_000), one_copy(max_pixels=10**12))
     assert caught.value.code == FailureCode.TOO_MANY_PIXELS
 
 
@@ -404,14 +428,14 @@ def test_pillows_bomb_warning_is_turned_into_a_rejection(action):
     with warnings.catch_warnings():
         warnings.simplefilter(action, Image.DecompressionBombWarning)
         with pytest.raises(ImageRejectedError, match="too many pixels") as caught:
-            compress_image(_black_png(10_000, 10_000), CompressOptions(max_pixels=10**9))
+            compress_image(_black_png(10_000, 10_000), one_copy(max_pixels=10**9))
     assert caught.value.code == FailureCode.TOO_MANY_PIXELS
 
 
 @pytest.mark.parametrize(("max_pixels", "accepted"), [(10_000, True), (9_999, False)])
 def test_max_pixels_is_width_times_height(max_pixels, accepted):
     source = saved(Image.new("RGB", (100, 100)), "PNG")
-    options = CompressOptions(max_pixels=max_pixels)
+    options = one_copy(max_pixels=max_pixels)
 
     if accepted:
         assert compress_image(source, options).width == 100
@@ -469,7 +493,7 @@ def _tiny_webp() -> bytes:
 def test_already_small_source_is_kept(make_source, options, content_type, extension, size):
     # given a source re-encoding cannot shrink
     source = make_source()
-    assert len(encode(normalize(decode(source, options)[0]), options)) >= len(source)
+    assert len(encode(normalize(decode(source, options.decode_options)[0]), options)) >= len(source)
     # when
     result = compress_image(source, options)
     # then
@@ -496,7 +520,7 @@ def test_already_small_source_is_kept(make_source, options, content_type, extens
             id="animated-png",
         ),
         pytest.param(
-            _tiny_jpeg, CompressOptions(max_dimension=60, quality=95), (60, 40), id="needs-resize"
+            _tiny_jpeg, one_copy(max_dimension=60, quality=95), (60, 40), id="needs-resize"
         ),
     ],
 )
@@ -545,7 +569,7 @@ def test_phone_mpo_jpeg_is_decoded_as_jpeg():
 
     result = compress_image(source, DEFAULTS)
 
-    assert decode(source, DEFAULTS)[1].format == "MPO"
+    assert decode(source, DEFAULTS.decode_options)[1].format == "MPO"
     assert (result.content_type, result.width, result.height) == ("image/jpeg", 640, 427)
 
 
@@ -554,7 +578,10 @@ def test_phone_mpo_jpeg_is_decoded_as_jpeg():
 )
 def test_invalid_options_are_refused(params):
     with pytest.raises(ValueError):
-        CompressOptions(**params)
+        one_copy(**params)
+    if "max_dimension" in params:  # the decoding limits refuse it themselves
+        with pytest.raises(ValueError):
+            CompressOptions(max_dimension=0)
 
 
 # --- hostile metadata on sources that are kept ----------------------------------------------
@@ -637,7 +664,7 @@ def test_small_non_srgb_source_is_reencoded_even_if_larger():
     noise = Image.effect_noise((32, 32), 64).convert("RGB").quantize(4)
     source = saved(noise, "PNG", icc_profile=_adobe_rgb_profile())
     # when
-    result = compress_image(source, CompressOptions(quality=100))
+    result = compress_image(source, one_copy(quality=100))
     # then
 
     assert not result.kept_source

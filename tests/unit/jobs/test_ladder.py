@@ -69,8 +69,8 @@ def test_a_large_jpeg_is_decoded_at_reduced_scale(monkeypatch):
         return real_normalize(image)
 
     seen = []
-    real_resized = ladder._resized
-    monkeypatch.setattr(ladder, "_resized",
+    real_resized = ladder.resized
+    monkeypatch.setattr(ladder, "resized",
                         lambda image, size: seen.append(image.size) or real_resized(image, size))
     monkeypatch.setattr(ladder, "normalize", spy)
     source = saved(photo_image("rocket.jpg").resize((4000, 3000)), "JPEG", quality=90)
