@@ -70,7 +70,7 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
     app.add_route("/healthz", Health())
     app.add_route("/readyz", Readiness(database=database_check, optional={
         "cache": cache_check(redis_client(settings.redis_url)),
-        "broker": broker_check(settings.broker_url),
+        "broker": broker_check(settings.broker_urls),
     }))
     app.add_route("/openapi.json", OpenApi())
     app.add_route("/metrics", Metrics(outbox_depth=outbox_depth))

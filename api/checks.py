@@ -4,6 +4,7 @@ short reason (never a secret or a connection string)."""
 from __future__ import annotations
 
 import socket
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from api.resources.health import Check
@@ -29,16 +30,21 @@ def cache_check(cache_client) -> Check:  # noqa: ANN001 - a redis.Redis
     return check
 
 
-def broker_check(broker_url: str) -> Check:
-    """Whether the broker accepts connections (the API only writes to the outbox)."""
-    parts = urlsplit(broker_url)
+def broker_check(broker_urls: Sequence[str]) -> Check:
+    """Whether some node of the broker accepts connections (the API only writes to the
+    outbox, and the relay reaches whichever node answers)."""
+    nodes = [urlsplit(url) for url in broker_urls]
 
     def check() -> str | None:
-        try:
-            socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672),
-                                     timeout=1).close()
-        except OSError as error:
-            return f"unavailable: {type(error).__name__}"
-        return None
+        failure = None
+        for parts in nodes:
+            try:
+                socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672),
+                                         timeout=1).close()
+            except OSError as error:
+                failure = f"unavailable: {type(error).__name__}"
+            else:
+                return None
+        return failure
 
     return check

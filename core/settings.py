@@ -68,6 +68,12 @@ class Settings:
     log_level: str = "INFO"
     port: int = 8080
 
+    @property
+    def broker_urls(self) -> tuple[str, ...]:
+        """``broker_url``'s AMQP URLs: the nodes of one RabbitMQ cluster, in the order
+        clients try them."""
+        return tuple(url.strip() for url in self.broker_url.split(",") if url.strip())
+
     def replace(self, **changes: object) -> Settings:
         """A copy with some fields changed (tests and benchmarks derive variants this way)."""
         return dataclasses.replace(self, **changes)
@@ -173,6 +179,21 @@ def _url(*schemes: str) -> Callable[[str], str]:
     return parse
 
 
+def _url_list(*schemes: str) -> Callable[[str], str]:
+    """Comma-separated URLs, each one of ``schemes``: kept as the text, read by its users."""
+    one = _url(*schemes)
+
+    def parse(text: str) -> str:
+        urls = [part.strip() for part in text.split(",") if part.strip()]
+        if not urls:
+            raise ValueError("expected at least one URL")
+        for url in urls:
+            one(url)
+        return ",".join(urls)
+
+    return parse
+
+
 def _non_empty(text: str) -> str:
     if not text.strip():
         raise ValueError("expected a non-empty value")
@@ -228,7 +249,7 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
     cache_host = env.get("CACHE_HOST") or "127.0.0.1"
     return Settings(
         database_url=read("DATABASE_URL", _url("postgresql", "postgres"), split_database_url()),
-        broker_url=read("BROKER_URL", _url("amqp", "amqps"),
+        broker_url=read("BROKER_URL", _url_list("amqp", "amqps"),
                         f"amqp://guest:guest@{queue_host}:5672/%2F"),
         redis_url=read("REDIS_URL", _url("redis", "rediss", "unix"),
                        f"redis://{cache_host}:6379/0"),

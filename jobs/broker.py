@@ -93,11 +93,16 @@ def worker_middleware(
 def build_broker(settings: Settings, *, middleware: list[Middleware]) -> RabbitmqBroker:
     """The process's broker on ``settings.broker_url``, set as Dramatiq's global broker.
 
+    Every node of the URL list is given to pika, which connects to the first that answers:
+    a client whose node dies reconnects to another. (Dramatiq would split a string on
+    ``;``; our setting is comma-separated, so it gets the list itself.)
+
     Parameters:
       middleware: :func:`worker_middleware` and more for a worker; none for a publisher.
     """
     broker = RabbitmqBroker(
-        url=amqp_url(settings.broker_url), confirm_delivery=True, middleware=middleware
+        url=[amqp_url(url) for url in settings.broker_urls], confirm_delivery=True,
+        middleware=middleware,
     )
     dramatiq.set_broker(broker)
     return broker

@@ -97,3 +97,12 @@ def test_image_format_must_be_one_of_the_ladders_formats():
     assert from_env({"IMAGE_FORMATS": "WEBP,jpeg,webp"}).image_formats == ("webp", "jpeg")
     with pytest.raises(SettingsError, match="^IMAGE_FORMATS: .*IMAGE_FORMAT"):
         from_env({"IMAGE_FORMATS": "avif,webp"})
+
+
+def test_broker_url_may_list_the_nodes_of_a_cluster():
+    settings = from_env({"BROKER_URL": " amqp://a:5672/v , amqps://b:5671/v,"})
+    assert settings.broker_url == "amqp://a:5672/v,amqps://b:5671/v"
+    assert settings.broker_urls == ("amqp://a:5672/v", "amqps://b:5671/v")
+    assert from_env({}).broker_urls == ("amqp://guest:guest@127.0.0.1:5672/%2F",)
+    with pytest.raises(SettingsError, match="^BROKER_URL: "):
+        from_env({"BROKER_URL": "amqp://a:5672/v,http://b"})
