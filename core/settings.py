@@ -62,6 +62,8 @@ class Settings:
     rerender_grace_days: int = 7
     rate_limit_writes_per_minute: int = 600  # per API key; 0: off
     rate_limit_signups_per_minute: int = 20  # per client address; 0: off
+    #: How the project's RabbitMQ queues are declared: classic, or quorum (replicated).
+    rabbitmq_queue_type: str = "classic"
     #: Proxies whose X-Forwarded-For is believed (addresses or networks); none by default.
     trusted_proxies: tuple[str, ...] = ()
     api_key_secret: str = DEVELOPMENT_API_KEY_SECRET
@@ -160,6 +162,13 @@ def ladder_widths(widths: tuple[int, ...], max_dimension: int) -> tuple[int, ...
         raise ValueError(f"expected widths from {MIN_WIDTH} to IMAGE_MAX_DIMENSION "
                          f"({max_dimension}), got {outside[0]}")
     return tuple(sorted({*widths, max_dimension}))
+
+
+def _queue_type(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("classic", "quorum"):
+        raise ValueError("expected classic or quorum")
+    return value
 
 
 def _log_level(text: str) -> str:
@@ -292,6 +301,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         rate_limit_signups_per_minute=read("RATE_LIMIT_SIGNUPS_PER_MINUTE", _non_negative_int,
                                            defaults.rate_limit_signups_per_minute),
         trusted_proxies=read("TRUSTED_PROXIES", _networks, defaults.trusted_proxies),
+        rabbitmq_queue_type=read("RABBITMQ_QUEUE_TYPE", _queue_type,
+                                 defaults.rabbitmq_queue_type),
         api_key_secret=read("API_KEY_SECRET", _non_empty, defaults.api_key_secret),
         log_level=read("LOG_LEVEL", _log_level, defaults.log_level),
         port=read("PORT", _port, defaults.port),

@@ -10,7 +10,8 @@ from __future__ import annotations
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import dramatiq
-from dramatiq.brokers.rabbitmq import RabbitmqBroker
+import pika.exceptions
+from dramatiq.brokers.rabbitmq import DEAD_MESSAGE_TTL, RabbitmqBroker, xq_name
 from dramatiq.middleware import (
     AgeLimit,
     Callbacks,
@@ -90,6 +91,68 @@ def worker_middleware(
     ]
 
 
+#: Redeliveries of one message (a worker killed mid-job) before RabbitMQ itself would drop or
+#: dead-letter it; RabbitMQ 4 defaults to 20. Far above what a crash loop of the same job could
+#: reach before someone notices, so the project's own retries and archive decide its fate.
+DELIVERY_LIMIT = 1000
+QUORUM_ARGUMENTS = {"x-queue-type": "quorum", "x-delivery-limit": DELIVERY_LIMIT}
+
+
+class QuorumBroker(RabbitmqBroker):
+    """Dramatiq's RabbitMQ broker declaring quorum queues (RABBITMQ_QUEUE_TYPE=quorum).
+
+    Dramatiq declares classic queues and has no option for others, so this overrides its two
+    declaration hooks and nothing else; tests/unit/jobs/test_quorum_broker.py fails if an
+    upgrade of Dramatiq changes what they declare. Quorum queues accept every argument kept
+    here (dead-lettering, and message TTL since RabbitMQ 3.10); Dramatiq's priorities
+    (``x-max-priority``) are not, and are never used by the project.
+    """
+
+    def _build_queue_arguments(self, queue_name: str) -> dict:
+        return {**super()._build_queue_arguments(queue_name), **QUORUM_ARGUMENTS}
+
+    def _declare_xq_queue(self, queue_name: str):  # noqa: ANN202 - pika's declare result
+        # The base class declares these arguments inline; the test holds them equal.
+        return self.channel.queue_declare(
+            queue=xq_name(queue_name), durable=True,
+            arguments={"x-message-ttl": DEAD_MESSAGE_TTL, **QUORUM_ARGUMENTS})
+
+
+class QueueTypeMismatch(SystemExit):
+    """A queue exists with the other type than RABBITMQ_QUEUE_TYPE says."""
+
+
+def check_queue_types(broker: RabbitmqBroker, queue_type: str) -> None:
+    """Declare the broker's queues now, as its workers would, so that a queue that exists with
+    the other type stops the process at start with one line instead of failing each job.
+
+    A broker that cannot be reached is left for later: the outbox holds the work meanwhile.
+    """
+    try:
+        _declare_all(broker, queue_type)
+    finally:
+        # This thread's connection is not needed again: consumers and the relay have theirs.
+        del broker.connection
+
+
+def _declare_all(broker: RabbitmqBroker, queue_type: str) -> None:
+    for queue in sorted(broker.get_declared_queues()):
+        for declare in (broker._declare_queue, broker._declare_dq_queue,
+                        broker._declare_xq_queue):
+            try:
+                declare(queue)
+            except pika.exceptions.ChannelClosedByBroker as error:
+                del broker.channel  # the broker closed it; the next use opens another
+                if error.reply_code == 406:  # PRECONDITION_FAILED: inequivalent arguments
+                    raise QueueTypeMismatch(
+                        f"configuration error: RABBITMQ_QUEUE_TYPE={queue_type}, but a queue of"
+                        f" {queue!r} exists with other arguments ({error.reply_text}); see"
+                        " docs/api.md, Moving to quorum queues") from None
+                raise
+            except pika.exceptions.AMQPConnectionError:
+                return
+
+
 def build_broker(settings: Settings, *, middleware: list[Middleware]) -> RabbitmqBroker:
     """The process's broker on ``settings.broker_url``, set as Dramatiq's global broker.
 
@@ -100,7 +163,8 @@ def build_broker(settings: Settings, *, middleware: list[Middleware]) -> Rabbitm
     Parameters:
       middleware: :func:`worker_middleware` and more for a worker; none for a publisher.
     """
-    broker = RabbitmqBroker(
+    kind = QuorumBroker if settings.rabbitmq_queue_type == "quorum" else RabbitmqBroker
+    broker = kind(
         url=[amqp_url(url) for url in settings.broker_urls], confirm_delivery=True,
         middleware=middleware,
     )

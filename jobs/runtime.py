@@ -15,7 +15,7 @@ from core.cache import ProductCache, cache_from_settings
 from core.logs import configure_logging
 from core.settings import Settings, ladder_widths, load_or_exit
 from jobs.actors import Actors, declare_actors
-from jobs.broker import JOB_TIME_LIMIT_MS, build_broker, worker_middleware
+from jobs.broker import JOB_TIME_LIMIT_MS, build_broker, check_queue_types, worker_middleware
 from jobs.errors import StorageUnavailable
 from jobs.fetch import FetchLimits
 from jobs.ladder import LadderOptions
@@ -91,5 +91,7 @@ def build_runtime(settings: Settings | None = None, *, relay_in_worker: bool = T
     if relay_in_worker:
         middleware.append(OutboxRelay())
     broker = build_broker(settings, middleware=middleware)
-    return Runtime(settings, broker, pipeline, declare_actors(broker, pipeline))
+    actors = declare_actors(broker, pipeline)
+    check_queue_types(broker, settings.rabbitmq_queue_type)
+    return Runtime(settings, broker, pipeline, actors)
 

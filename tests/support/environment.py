@@ -37,6 +37,7 @@ _NAMES = {
     "rate_limit_writes_per_minute": "RATE_LIMIT_WRITES_PER_MINUTE",
     "rate_limit_signups_per_minute": "RATE_LIMIT_SIGNUPS_PER_MINUTE",
     "trusted_proxies": "TRUSTED_PROXIES",
+    "rabbitmq_queue_type": "RABBITMQ_QUEUE_TYPE",
     "api_key_secret": "API_KEY_SECRET",
     "log_level": "LOG_LEVEL",
 }

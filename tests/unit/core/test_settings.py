@@ -106,3 +106,8 @@ def test_broker_url_may_list_the_nodes_of_a_cluster():
     assert from_env({}).broker_urls == ("amqp://guest:guest@127.0.0.1:5672/%2F",)
     with pytest.raises(SettingsError, match="^BROKER_URL: "):
         from_env({"BROKER_URL": "amqp://a:5672/v,http://b"})
+
+
+def test_queue_type():
+    assert from_env({}).rabbitmq_queue_type == "classic"
+    assert from_env({"RABBITMQ_QUEUE_TYPE": " Quorum"}).rabbitmq_queue_type == "quorum"
