@@ -29,6 +29,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
+from core.logs import Throttle
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -99,20 +100,14 @@ class _RateLimitedWarning:
     """At most one warning per interval; the ones left out are counted in the next."""
 
     def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._interval, self._clock = interval, clock
-        self._lock = threading.Lock()
-        self._next = float("-inf")
-        self._suppressed = 0
+        self._throttle = Throttle(interval, clock)
         self.failing = False
 
     def __call__(self, operation: str, product_id: int, error: BaseException) -> None:
-        with self._lock:
-            self.failing = True
-            now = self._clock()
-            if now < self._next:
-                self._suppressed += 1
-                return
-            self._next, suppressed, self._suppressed = now + self._interval, self._suppressed, 0
+        self.failing = True
+        suppressed = self._throttle.due()
+        if suppressed is None:
+            return
         logger.warning("redis cache unavailable, reading the database: %r", error, extra={
             "operation": operation, "product_id": product_id, "suppressed": suppressed})
 

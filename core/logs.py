@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pythonjsonlogger.json import JsonFormatter
@@ -37,3 +40,27 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("gunicorn.access").propagate = False
     for noisy in ("pika", "urllib3", "botocore", "werkzeug"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+class Throttle:
+    """At most one of a repeated warning per ``interval`` seconds, from any thread.
+
+    :meth:`due` says whether to log now and how many were left out since the last one, so a
+    failing dependency costs one line per interval, not one per request.
+    """
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._interval, self._clock = interval, clock
+        self._lock = threading.Lock()
+        self._next = float("-inf")
+        self._suppressed = 0
+
+    def due(self) -> int | None:
+        """None to stay quiet; otherwise log now, with this many left out since the last."""
+        with self._lock:
+            now = self._clock()
+            if now < self._next:
+                self._suppressed += 1
+                return None
+            self._next, suppressed, self._suppressed = now + self._interval, self._suppressed, 0
+            return suppressed

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
-import time
 from typing import NamedTuple
 
 import redis
 from redis.exceptions import RedisError
+
+from core.logs import Throttle
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +66,7 @@ class RateLimiter:
         self._scope = scope
         self._per_minute = per_minute
         self._take = client.register_script(_TAKE)
-        self._lock = threading.Lock()
-        self._next_warning = float("-inf")
-        self._suppressed = 0
+        self._throttle = Throttle(WARNING_INTERVAL)
 
     @property
     def enabled(self) -> bool:
@@ -90,12 +88,7 @@ class RateLimiter:
         return Decision(False, max(1, math.ceil(int(wait_ms) / 1000)))
 
     def _warn(self, error: BaseException) -> None:
-        with self._lock:
-            now = time.monotonic()
-            if now < self._next_warning:
-                self._suppressed += 1
-                return
-            self._next_warning, suppressed, self._suppressed = (
-                now + WARNING_INTERVAL, self._suppressed, 0)
-        logger.warning("redis unavailable, %s are not rate-limited: %r", self._scope, error,
-                       extra={"suppressed": suppressed})
+        suppressed = self._throttle.due()
+        if suppressed is not None:
+            logger.warning("redis unavailable, %s are not rate-limited: %r", self._scope, error,
+                           extra={"suppressed": suppressed})
