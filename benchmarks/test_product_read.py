@@ -3,7 +3,7 @@ none (issue 11): CPU per request of the API process, from its own counters, in o
 
 Both products are written straight into the benchmark database: the one with images gets, per
 source URL, the rendition set the worker records (:func:`models.media.media_record`: 4 widths
-x AVIF, WebP and JPEG, placeholder, srcset, revision, object keys), through the worker's own
+x AVIF, WebP and JPEG, placeholder, srcset, revision), through the worker's own
 conditional write (:func:`models.products.write_copy`). An API instance with
 ``CACHE_ENABLED=false`` (2 gunicorn processes x 4 threads, as test_http.py) then serves both;
 wrk loads each in interleaved rounds, and the CPU time of the gunicorn process tree (psutil:
@@ -46,18 +46,17 @@ PUBLIC = "http://127.0.0.1:9000/product-images"
 
 def _record(product_id: int, index: int) -> tuple[str, dict]:
     """The copy URL and the rendition set of a 4032x3024 source, as the worker records it."""
-    renditions, keys = [], []
+    renditions = []
     for fmt in FORMATS:
         for width in WIDTHS:
             digest = hashlib.sha256(f"{product_id}/{index}/{fmt}/{width}".encode()).hexdigest()
             key = f"products/{product_id}/{digest}.{EXTENSIONS[fmt]}"
-            keys.append(key)
             renditions.append({"format": fmt, "width": width, "height": width * 3 // 4,
                                "bytes": 40_000 + width * 60, "url": f"{PUBLIC}/{key}"})
     record = media_record(
         width=4032, height=3024,
         placeholder={"blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj", "dominant_color": "#7a6e5c"},
-        renditions=renditions, revision="r1-bench0123456789", keys=keys, required_format="jpeg")
+        renditions=renditions, revision="r1-bench0123456789", required_format="jpeg")
     return record["copy"], record
 
 

@@ -152,7 +152,6 @@ class ImagePipeline:
             # A set that left out a format is not the current revision's set: a redelivery
             # or `jobs.rerender` makes it again, and tries that format once more.
             revision=None if ladder.left_out else self._revision,
-            keys=[each.key for each in stored],
             required_format=self._ladder.required)
 
     def _discard(self, product_id: int, keys: list[str], *, quietly: bool = False,

@@ -4,7 +4,8 @@
 A product row holds, in its ``image_media`` jsonb column, one record per source URL whose
 renditions are stored (see :func:`media_record`): the source's upright size, its placeholder,
 every rendition with its public URL, the ready-made ``srcset`` of each format, the settings
-revision that made them, and the object keys (kept for removal, never shown). The record is
+revision that made them, and the copy URL (never shown; object keys are read from the
+rendition URLs, which end with them). The record is
 written in the same statement as ``compressed_product_images``, so a reader sees a complete
 old set or a complete new one. ``images`` is derived from the row on every read: one indexed
 lookup, no join.
@@ -64,9 +65,10 @@ class MediaImage(msgspec.Struct):
 
 #: Fields of a rendition as the API shows it, in order.
 RENDITION_FIELDS = Rendition.__struct_fields__
-#: Fields of a record that are never shown: its objects' keys, and the URL that
-#: ``compressed_product_images`` holds (SPEC section 7: the required format, largest width).
-PRIVATE_FIELDS = ("keys", "copy")
+#: Fields of a record that are never shown: the URL that ``compressed_product_images`` holds
+#: (SPEC section 7: the required format, largest width, or the kept source standing in). The
+#: objects' keys are not stored: each rendition's URL ends with its key.
+PRIVATE_FIELDS = ("copy",)
 #: Extension of a stored object -> the format name a rendition shows.
 FORMAT_OF_EXTENSION = {"jpg": "jpeg", "jpeg": "jpeg", "webp": "webp", "avif": "avif",
                        "png": "png"}
@@ -79,7 +81,7 @@ def srcset(renditions: Sequence[dict]) -> str:
 
 
 def media_record(*, width: int, height: int, placeholder: dict, renditions: Sequence[dict],
-                 revision: str, keys: Sequence[str], required_format: str,
+                 revision: str | None, required_format: str,
                  stand_in: dict | None = None) -> dict:
     """The stored record of one source image's rendition set.
 
@@ -99,7 +101,7 @@ def media_record(*, width: int, height: int, placeholder: dict, renditions: Sequ
             [r for r in ordered if r["format"] == required_format and r is not stand_in]
             + [stand_in])
     return {"width": width, "height": height, "placeholder": dict(placeholder),
-            "renditions": ordered, "srcset": sets, "revision": revision, "keys": list(keys),
+            "renditions": ordered, "srcset": sets, "revision": revision,
             "copy": stand_in["url"] if stand_in is not None else max(
                 (r for r in ordered if r["format"] == required_format),
                 key=lambda r: r["width"])["url"]}

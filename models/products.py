@@ -266,14 +266,20 @@ def replace_set(product_id: int, url: str, copy_url: str, media: dict,
     if row is None or not write_copy(product_id, url, copy_url, media):
         return False
     old_record, old_copies = row
-    if old_record is not None:
-        old_keys = list(old_record.get("keys", ()))
-    else:
-        old_keys = [key for key in map(partial(copy_key, product_id), old_copies) if key]
-    forget(media["keys"])
-    replaced = [key for key in old_keys if key not in set(media["keys"])]
+    old_urls = ([r["url"] for r in old_record["renditions"]] if old_record is not None
+                else old_copies)
+    old_keys = [key for key in map(partial(copy_key, product_id), old_urls) if key]
+    new_keys = set(media_keys(product_id, media))
+    forget(sorted(new_keys))
+    replaced = [key for key in old_keys if key not in new_keys]
     retire(product_id, sorted(set(replaced) - keys_in_use(product_id, replaced)), grace_days)
     return True
+
+
+def media_keys(product_id: int, record: dict) -> list[str]:
+    """The object keys of a recorded rendition set, read from its URLs."""
+    return [key for key in (copy_key(product_id, r["url"]) for r in record["renditions"])
+            if key]
 
 
 def copy_key(product_id: int, copy_url: str | None) -> str | None:
@@ -372,7 +378,8 @@ def keys_in_use(product_id: int, keys: Sequence[str]) -> set[str]:
     cursor = db.execute_sql(
         "SELECT k FROM unnest(%s::text[]) AS k, products AS p WHERE p.id = %s AND ("
         "  EXISTS (SELECT 1 FROM jsonb_each(p.image_media) AS media(source, record),"
-        "          jsonb_array_elements_text(media.record -> 'keys') AS used WHERE used = k)"
+        "          jsonb_array_elements(media.record -> 'renditions') AS rendition"
+        "          WHERE right(rendition ->> 'url', length(k) + 1) = '/' || k)"
         "  OR EXISTS (SELECT 1 FROM unnest(p.compressed_product_images) AS copy"
         "             WHERE right(copy, length(k) + 1) = '/' || k))",
         (list(keys), product_id),

@@ -26,7 +26,7 @@ LADDER = [rendition(fmt, width) for fmt in ("avif", "webp", "jpeg") for width in
 
 def record(**changes) -> dict:
     return media_record(**{"width": 4032, "height": 3024, "placeholder": PLACEHOLDER,
-                           "renditions": LADDER, "revision": "r1", "keys": ["k1", "k2"],
+                           "renditions": LADDER, "revision": "r1",
                            "required_format": "jpeg", **changes})
 
 
