@@ -30,8 +30,13 @@ class Settings:
     """The system's configuration (SPEC section 2); durations in seconds unless named _ms."""
 
     database_url: str = "postgresql://postgres@127.0.0.1:5432/product_management"
+    #: Where migrations and the seeding command's lock connect when database_url is a
+    #: transaction pooler (PgBouncer), which cannot hold their session state; "": database_url.
+    database_direct_url: str = ""
     broker_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    #: Redis Cluster (SPEC section 9): also implied by a redis+cluster:// REDIS_URL.
+    redis_cluster: bool = False
     s3_endpoint: str = "127.0.0.1:9000"
     s3_secure: bool = False
     s3_bucket: str = "product-images"
@@ -75,6 +80,15 @@ class Settings:
         """``broker_url``'s AMQP URLs: the nodes of one RabbitMQ cluster, in the order
         clients try them."""
         return tuple(url.strip() for url in self.broker_url.split(",") if url.strip())
+
+    @property
+    def direct_database_url(self) -> str:
+        """The URL of a direct PostgreSQL session, for work that needs session state."""
+        return self.database_direct_url or self.database_url
+
+    @property
+    def uses_redis_cluster(self) -> bool:
+        return self.redis_cluster or self.redis_url.startswith("redis+cluster://")
 
     def replace(self, **changes: object) -> Settings:
         """A copy with some fields changed (tests and benchmarks derive variants this way)."""
@@ -260,8 +274,10 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         database_url=read("DATABASE_URL", _url("postgresql", "postgres"), split_database_url()),
         broker_url=read("BROKER_URL", _url_list("amqp", "amqps"),
                         f"amqp://guest:guest@{queue_host}:5672/%2F"),
-        redis_url=read("REDIS_URL", _url("redis", "rediss", "unix"),
+        database_direct_url=read("DATABASE_DIRECT_URL", _url("postgresql", "postgres"), ""),
+        redis_url=read("REDIS_URL", _url("redis", "rediss", "unix", "redis+cluster"),
                        f"redis://{cache_host}:6379/0"),
+        redis_cluster=read("REDIS_CLUSTER", _boolean, defaults.redis_cluster),
         s3_endpoint=read("S3_ENDPOINT", _non_empty, defaults.s3_endpoint),
         s3_secure=read("S3_SECURE", _boolean, defaults.s3_secure),
         s3_bucket=read("AWS_S3_BUCKET", _non_empty, defaults.s3_bucket),

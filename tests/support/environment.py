@@ -8,8 +8,10 @@ from core.settings import Settings
 # Every field but ``port``: whoever starts a server picks its port.
 _NAMES = {
     "database_url": "DATABASE_URL",
+    "database_direct_url": "DATABASE_DIRECT_URL",
     "broker_url": "BROKER_URL",
     "redis_url": "REDIS_URL",
+    "redis_cluster": "REDIS_CLUSTER",
     "s3_endpoint": "S3_ENDPOINT",
     "s3_secure": "S3_SECURE",
     "s3_bucket": "AWS_S3_BUCKET",

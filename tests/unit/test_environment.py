@@ -12,6 +12,7 @@ from tests.support.settings_names import known_names
 def test_every_setting_survives_the_trip_through_the_environment():
     changed = Settings(
         database_url="postgresql://u@db:1/d", broker_url="amqp://b:2/v", redis_url="redis://r:3/4",
+        database_direct_url="postgresql://u@direct:1/d", redis_cluster=True,
         s3_endpoint="s3:5", s3_secure=True, s3_bucket="b", s3_access_key="k", s3_secret_key="s",
         s3_public_url="https://cdn/b", cache_enabled=False, cache_ttl_seconds=7,
         image_max_bytes=8, image_max_pixels=9, image_max_dimension=900, image_format="webp",
