@@ -30,15 +30,20 @@ DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 ENV_EXAMPLE = ROOT / ".env.example"
 
-ONE_SHOTS = {"minio-setup", "migrate"}
-LONG_RUNNING = {"postgres", "redis", "rabbitmq", "minio", "api", "worker"}
+ONE_SHOTS = {"minio-setup", "migrate", "migrate-cluster"}
+RABBITMQ_NODES = ("rabbitmq-1", "rabbitmq-2", "rabbitmq-3")
+LONG_RUNNING = {"postgres", "redis", "rabbitmq", "minio", "api", "worker", "api-cluster",
+                "worker-cluster", *RABBITMQ_NODES}
 APP_SERVICES = ("api", "worker", "migrate")
+#: The services of `docker compose --profile cluster up`, beside the default ones.
+CLUSTER_PROFILE = {"api-cluster", "worker-cluster", "migrate-cluster", *RABBITMQ_NODES}
+CLUSTER_APP = ("api-cluster", "worker-cluster", "migrate-cluster")
 HEALTHY = "service_healthy"
 COMPLETED = "service_completed_successfully"
 
 #: Host port -> the service that publishes it (the same port inside the container).
-PUBLISHED = {8080: "api", 5672: "rabbitmq", 15672: "rabbitmq", 15692: "rabbitmq",
-             9000: "minio", 9001: "minio"}
+PUBLISHED = {8080: "api", 8081: "api-cluster", 5672: "rabbitmq", 15672: "rabbitmq",
+             15692: "rabbitmq", 9000: "minio", 9001: "minio"}
 
 DEPENDENCIES = {
     "api": {"migrate": COMPLETED, "redis": HEALTHY, "rabbitmq": HEALTHY,
@@ -46,6 +51,12 @@ DEPENDENCIES = {
     "worker": {"migrate": COMPLETED, "redis": HEALTHY, "rabbitmq": HEALTHY,
                "minio-setup": COMPLETED},
     "migrate": {"postgres": HEALTHY},
+    "migrate-cluster": {"postgres": HEALTHY},
+    "rabbitmq-2": {"rabbitmq-1": HEALTHY},
+    "rabbitmq-3": {"rabbitmq-1": HEALTHY},
+    **{name: {"migrate-cluster": COMPLETED, "redis": HEALTHY, "minio-setup": COMPLETED,
+              **{node: HEALTHY for node in RABBITMQ_NODES}}
+       for name in ("api-cluster", "worker-cluster")},
     "minio-setup": {"minio": HEALTHY},
 }
 
@@ -252,6 +263,51 @@ def test_app_healthchecks_are_python(services):
         assert "$" not in script, "Compose would interpolate it"
 
 
+# --- the cluster profile -------------------------------------------------------------------
+
+
+def test_the_cluster_profile_holds_exactly_the_cluster_services(services):
+    profiled = {name for name, service in services.items() if service.get("profiles")}
+    assert profiled == CLUSTER_PROFILE, "plain `docker compose up` starts none of them"
+    assert all(services[name]["profiles"] == ["cluster"] for name in CLUSTER_PROFILE)
+
+
+def test_the_cluster_nodes_share_a_cookie_and_find_each_other(services):
+    config = (ROOT / "compose" / "rabbitmq-cluster.conf").read_text()
+    for node in RABBITMQ_NODES:
+        service = services[node]
+        assert service["image"] == services["rabbitmq"]["image"]
+        assert service["hostname"] == node and f"rabbit@{node}" in config
+        mounts = service["volumes"]
+        assert "./compose/rabbitmq-cluster.conf:/etc/rabbitmq/conf.d/20-cluster.conf:ro" in mounts
+        assert f"{node}-data:/var/lib/rabbitmq" in mounts, "each node keeps its own data"
+    cookies = {str(environment(services[node])) for node in RABBITMQ_NODES}
+    assert len(cookies) == 1 and "-setcookie" in cookies.pop()
+    assert "cluster_formation.peer_discovery_backend = classic_config" in config
+
+
+def test_the_cluster_app_uses_every_node_with_quorum_queues(services, known):
+    default = from_env({key: resolve_defaults(value)
+                        for key, value in environment(services["api"]).items()})
+    for name in CLUSTER_APP:
+        given = environment(services[name])
+        assert not set(given) - known, f"{name} sets names from_env never reads"
+        settings = from_env({key: resolve_defaults(value) for key, value in given.items()})
+        assert [urlsplit(url).hostname for url in settings.broker_urls] == list(RABBITMQ_NODES)
+        assert settings.rabbitmq_queue_type == "quorum"
+        # Its own database, cache database and bucket: the two apps never share work.
+        assert settings.database_url != default.database_url
+        assert settings.redis_url != default.redis_url
+        assert settings.s3_bucket != default.s3_bucket
+        assert settings.s3_public_url.endswith("/" + settings.s3_bucket)
+        assert settings.port == 8081
+    script = " ".join(command(services["minio-setup"]))
+    assert f"mc anonymous set download stack/{settings.s3_bucket}" in script
+    assert command(services["api-cluster"]) == command(services["api"])
+    assert command(services["worker-cluster"]) == command(services["worker"])
+    assert "8081/healthz" in services["api-cluster"]["healthcheck"]["test"][3]
+
+
 # --- the Compose file format -----------------------------------------------------------------
 
 #: The service keys of the Compose specification (compose-spec.io, services top-level element).
@@ -379,7 +435,9 @@ def dependency_order(services: dict) -> list[str]:
 
 def test_the_file_follows_the_compose_format(compose):
     assert format_problems(compose) == []
-    assert dependency_order(compose["services"])[-2:] in (["api", "worker"], ["worker", "api"])
+    order = [name for name in dependency_order(compose["services"])
+             if name not in CLUSTER_PROFILE]
+    assert order[-2:] in (["api", "worker"], ["worker", "api"])
 
 
 def test_the_format_check_finds_what_compose_rejects(compose):
