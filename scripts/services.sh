@@ -86,6 +86,9 @@ status=0
 port_open "$PG_PORT" || start_postgres || status=1
 port_open "$REDIS_PORT" || start_redis || status=1
 port_open "$RABBITMQ_PORT" || start_rabbitmq || status=1
+# The tests run the processes through a PgBouncer of their own (tests/support/pgbouncer.py),
+# which they start and stop: installed here when we are root, never started.
+[ "$(id -u)" != 0 ] || install PgBouncer pgbouncer pgbouncer || status=1
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "services: not running and not installed, and installing needs root:" >&2

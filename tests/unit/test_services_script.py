@@ -75,7 +75,7 @@ def test_root_without_the_services_installs_them_from_debian(machine):
     result, calls = run(uid=0)
     installs = [call for call in calls if call.startswith("apt-get") and "install" in call]
     assert [call.split()[-1] for call in installs] == [
-        "postgresql", "redis-server", "rabbitmq-server"]
+        "postgresql", "redis-server", "rabbitmq-server", "pgbouncer"]
     assert result.returncode == 1  # our apt-get installs nothing real
 
 
@@ -88,6 +88,8 @@ def test_non_root_without_the_services_says_what_to_install(machine):
     for package in ("postgresql", "redis-server", "rabbitmq-server"):
         assert f"apt-get install {package}" in result.stderr
     assert "docker compose up" in result.stderr
+    # only the tests use PgBouncer: nobody is told to install it for `make run`
+    assert "pgbouncer" not in result.stderr
 
 
 def test_running_services_are_left_alone(machine, tmp_path):
@@ -97,6 +99,7 @@ def test_running_services_are_left_alone(machine, tmp_path):
     listeners = [socket.create_server(("127.0.0.1", 0)) for _ in range(3)]
     ports = [listener.getsockname()[1] for listener in listeners]
     fake(bin_dir, "id", "echo 0")
+    fake(bin_dir, "pgbouncer")  # installed
     env = {"PATH": str(bin_dir), "CALLS": str(tmp_path / "calls"),
            "SERVICES_PG_PORT": str(ports[0]), "SERVICES_REDIS_PORT": str(ports[1]),
            "SERVICES_RABBITMQ_PORT": str(ports[2])}
@@ -105,3 +108,6 @@ def test_running_services_are_left_alone(machine, tmp_path):
     for listener in listeners:
         listener.close()
     assert result.returncode == 0 and result.stderr == ""
+    # an installed PgBouncer is not started: the tests start their own
+    assert not any(call.startswith("pgbouncer") for call in
+                   (tmp_path / "calls").read_text().splitlines())
