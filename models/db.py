@@ -4,21 +4,40 @@ Connections come from a per-process pool and are opened lazily: peewee connects 
 thread's first query (``autoconnect``), so a request that never queries (a cache hit,
 ``/healthz``) never takes one. Whoever serves a unit of work returns the connection with
 :func:`release` when it ends.
+
+``database_url`` may be PgBouncer in transaction-pooling mode: each transaction may run on
+another server session, so nothing here relies on session state (no session ``SET``, advisory
+lock, prepared statement, ``LISTEN``, or startup ``options``, which PgBouncer 1.18 refuses).
 """
 
 from __future__ import annotations
 
 import select
+from datetime import UTC, datetime
 from urllib.parse import unquote, urlsplit
 
 import orjson
 from playhouse.pool import PooledPostgresqlDatabase
+from psycopg2 import extensions
 from psycopg2.extras import register_default_jsonb
 
 #: Seconds libpq waits for PostgreSQL to accept a connection: a database that is down
 #: surfaces as a 503 within this bound instead of hanging the request.
 CONNECT_TIMEOUT_SECONDS = 5
 
+
+def _utc_timestamp(value: str | None, cursor) -> datetime | None:  # noqa: ANN001 - a cursor
+    moment = extensions.PYDATETIMETZ(value, cursor)
+    return None if moment is None else moment.astimezone(UTC)
+
+
+#: timestamptz values in UTC whatever the session's time zone, so responses can say "Z".
+#: A ``timezone`` in the startup options would do it on the server, but PgBouncer 1.18
+#: refuses that parameter; a database or role setting could be overridden unnoticed.
+_UTC_TIMESTAMP = extensions.new_type(extensions.PYDATETIMETZ.values, "UTC_TIMESTAMPTZ",
+                                     _utc_timestamp)
+_UTC_TIMESTAMP_ARRAY = extensions.new_array_type(extensions.PYDATETIMETZARRAY.values,
+                                                 "UTC_TIMESTAMPTZ[]", _UTC_TIMESTAMP)
 
 
 class _Pool(PooledPostgresqlDatabase):
@@ -54,8 +73,7 @@ def connect_arguments(database_url: str) -> dict:
         "keepalives_interval": 5,
         "keepalives_count": 3,
         "application_name": "product-catalog",
-        # Timestamps leave PostgreSQL in UTC, so responses can say "Z".
-        "options": "-c timezone=UTC",
+        # No "options": PgBouncer 1.18 refuses the connection (timestamps: _UTC_TIMESTAMP).
     }
     if parts.password:
         arguments["password"] = unquote(parts.password)
@@ -74,6 +92,8 @@ def bind(database_url: str, *, max_connections: int = 8) -> None:
     # A product's rendition sets are tens of kB of jsonb: orjson reads them in under half
     # the time of the standard library's json.loads (measured in docs/benchmarks.md).
     register_default_jsonb(globally=True, loads=orjson.loads)
+    extensions.register_type(_UTC_TIMESTAMP)
+    extensions.register_type(_UTC_TIMESTAMP_ARRAY)
     db.init(name, max_connections=max_connections, stale_timeout=300, timeout=5, **arguments)
 
 
