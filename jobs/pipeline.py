@@ -133,7 +133,7 @@ class ImagePipeline:
                                               extension=rendition.extension,
                                               content_type=rendition.content_type))
         except Exception:
-            # Under uploading()'s session lock: the connection must stay this thread's.
+            # Inside uploading()'s transaction: the connection must stay this thread's.
             self._discard(product_id, [each.key for each in stored], quietly=True,
                           keep_connection=True)
             raise

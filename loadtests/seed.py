@@ -220,7 +220,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--products", type=_non_negative_int, default=DEFAULT_PRODUCTS,
                         help=f"products per user (default {DEFAULT_PRODUCTS:,})")
     parser.add_argument("--database-url", default=None,
-                        help="default: DATABASE_URL (or DB_*) as the API reads it")
+                        help="default: DATABASE_DIRECT_URL, else DATABASE_URL (or DB_*) as"
+                             " the API reads it")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 
@@ -245,7 +246,8 @@ def main(argv: list[str] | None = None) -> None:
               "secret", file=sys.stderr)
     try:
         accounts = seed(
-            arguments.database_url or settings.database_url,
+            # A direct session: its advisory lock would not hold through a transaction pooler.
+            arguments.database_url or settings.direct_database_url,
             users=arguments.users,
             products_per_user=arguments.products,
             api_key_secret=settings.api_key_secret,

@@ -3,6 +3,9 @@
 Safe to run from several processes at once: creating the database tolerates losing the race,
 and the migrations run under a PostgreSQL advisory lock, so two processes starting together
 cannot both apply one (yoyo's own lock table is itself created unguarded on first use).
+That lock is a session's, and creating the database needs the maintenance database: both
+need a direct connection, so the command connects to ``DATABASE_DIRECT_URL`` when set, past
+a transaction pooler that ``DATABASE_URL`` may name.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ def migrate(database_url: str) -> int:
 def main() -> None:
     settings = load_or_exit()
     configure_logging(settings.log_level)
-    migrate(settings.database_url)
+    migrate(settings.direct_database_url)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ the table, and the cleanup checks again before it removes anything.
 
 An object a worker has uploaded but not recorded yet is invisible to the database, so the
 worker holds :func:`uploading` (a shared advisory lock on the product) from its upload to its
-commit, and the cleanup only touches a product whose exclusive lock it gets at once.
+commit, and the cleanup only touches a product whose exclusive lock it gets at once. Both are
+transaction locks, so they hold through PgBouncer's transaction pooling: the worker's
+transaction spans its uploads, and its commit, recording the set, releases the lock.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import NamedTuple
 
 from models.db import db, release
 
-#: High bits of the advisory lock keys of products (pg_advisory_lock takes one bigint);
+#: High bits of the advisory lock keys of products (advisory locks take one bigint);
 #: models/migrate.py's key is a small positive number, so they never meet.
 _LOCK_NAMESPACE = -(1 << 62)
 
@@ -50,18 +52,17 @@ def retire(product_id: int, keys: Sequence[str], grace_days: int) -> None:
 @contextmanager
 def uploading(product_id: int) -> Iterator[None]:
     """Hold off the cleanup of the product's retired objects while this thread uploads and
-    records a set (a session lock: the connection must not go back to the pool meanwhile;
-    it goes back when the block ends)."""
-    db.execute_sql("SELECT pg_advisory_lock_shared(%s)", (_lock_key(product_id),))
+    records a set: one transaction, which the block's writes join (``db.atomic()`` inside is
+    a savepoint) and which commits when the block ends, releasing the lock; an exception
+    rolls it back. The connection goes back to the pool afterwards, never in between.
+
+    A transaction, not a session lock: through a transaction pooler a session lock would
+    stay on whichever server connection took it, and the unlock could land on another."""
     try:
-        yield
+        with db.atomic():
+            db.execute_sql("SELECT pg_advisory_xact_lock_shared(%s)", (_lock_key(product_id),))
+            yield
     finally:
-        try:
-            db.execute_sql("SELECT pg_advisory_unlock_shared(%s)", (_lock_key(product_id),))
-        except Exception:
-            # Never back into the pool still holding the lock: close it for good.
-            db.manual_close()
-            raise
         release()
 
 
