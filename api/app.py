@@ -21,8 +21,9 @@ from api.openapi import OpenApi
 from api.resources.health import Health, Readiness
 from api.resources.products import Products
 from api.resources.users import Users
-from core.cache import ProductCache, cache_from_settings, redis_client
+from core.cache import ProductCache, cache_from_settings
 from core.rate_limit import RateLimiter
+from core.redis_clients import redis_client
 from core.settings import Settings
 from models.outbox import depth as outbox_depth
 
@@ -49,7 +50,8 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
     errors.install(app)
 
     # Its own client: a limit may wait a little longer for Redis than a cache read does.
-    limits = redis_client(settings.redis_url, socket_timeout=LIMIT_TIMEOUT)
+    limits = redis_client(settings.redis_url, cluster=settings.uses_redis_cluster,
+                          socket_timeout=LIMIT_TIMEOUT)
     authenticator = Authenticator(secret=settings.api_key_secret, writes=RateLimiter(
         limits, scope="writes", per_minute=settings.rate_limit_writes_per_minute))
     cursor_secret = hashlib.sha256(b"cursor:" + settings.api_key_secret.encode()).digest()
@@ -69,7 +71,8 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
     app.add_route("/products/{product_id}", products, suffix="item")
     app.add_route("/healthz", Health())
     app.add_route("/readyz", Readiness(database=database_check, optional={
-        "cache": cache_check(redis_client(settings.redis_url)),
+        "cache": cache_check(redis_client(settings.redis_url,
+                                           cluster=settings.uses_redis_cluster)),
         "broker": broker_check(settings.broker_urls),
     }))
     app.add_route("/openapi.json", OpenApi())

@@ -12,6 +12,10 @@ hash tag, so the scripts' keys share one slot), its generation ``...:gen`` and a
 * One load per miss storm: the reader that wins a short lock loads; the others, in any thread
   or process, poll for its result.
 * Redis is optional: any Redis failure makes that one call behave as if the cache were off.
+* On a Redis Cluster (core/redis_clients.py) a failover makes reads fall back to PostgreSQL
+  until a replica is promoted. invalidate() then waits for a replica (WAIT 1): a failover can
+  lose what the old master acknowledged, and an unconfirmed invalidation is logged, its product
+  possibly stale for up to ``ttl_seconds`` after a failover.
 
 Needs Redis 6.2 or later (GETEX).
 """
@@ -25,17 +29,16 @@ import time
 from collections.abc import Callable
 
 import redis
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
-from redis.retry import Retry
+from redis.exceptions import AskError, MovedError
 
 from core.logs import Throttle
+from core.redis_clients import FAILURES, LazyCluster, redis_client
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "pc:v1:"
-_FAILURES = (RedisError, OSError)
+_FAILURES = FAILURES
 _POLL_SECONDS = 0.005
 
 # The body is checked here too, not only by the caller's GET: between that GET and this lock
@@ -61,39 +64,27 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
-
-_clients: dict[tuple[str, float], redis.Redis] = {}
-_clients_lock = threading.Lock()
+# invalidate() on a cluster: one script instead of MULTI/EXEC, so that it and the WAIT behind it
+# go down one connection (a cluster pipeline sends each node's commands on one connection, and
+# WAIT counts the replicas that have this connection's writes).
+_INVALIDATE = """
+redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return redis.call('DEL', KEYS[2])
+"""
 
 
 def cache_from_settings(settings: Settings, **options: object) -> ProductCache:
     """The product cache the settings describe (REDIS_URL, CACHE_TTL_SECONDS, CACHE_ENABLED);
     ``options`` are ProductCache's keyword options (metrics hooks, test hooks)."""
-    return ProductCache(redis_client(settings.redis_url), ttl_seconds=settings.cache_ttl_seconds,
+    client = redis_client(settings.redis_url, cluster=settings.uses_redis_cluster)
+    return ProductCache(client, ttl_seconds=settings.cache_ttl_seconds,
                         enabled=settings.cache_enabled, **options)
 
 
 def product_key(product_id: int) -> str:
     """The key of a product's cached JSON body."""
     return f"{KEY_PREFIX}product:{{{product_id}}}"
-
-
-def redis_client(url: str, *, socket_timeout: float = 0.05) -> redis.Redis:
-    """The process's one client (one connection pool) for ``url``.
-
-    A cache that answers later than PostgreSQL is worse than none, so connecting and each reply
-    get ``socket_timeout`` and nothing is retried: a slow Redis costs one timeout, then the
-    caller reads the database. redis-py disconnects a connection whose call failed before it
-    goes back to the pool (the next call reconnects) and resets the pool after a fork.
-    """
-    with _clients_lock:
-        client = _clients.get((url, socket_timeout))
-        if client is None:
-            client = redis.Redis.from_url(
-                url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout,
-                health_check_interval=30, retry=Retry(NoBackoff(), 0))
-            _clients[(url, socket_timeout)] = client
-        return client
 
 
 class _RateLimitedWarning:
@@ -131,16 +122,20 @@ class ProductCache:
       lock_ttl_ms: how long a fill lock outlives a loader that died.
       lock_wait_ms: how long the other readers wait for the loader before loading themselves
         (as long as the lock lives: a slow database is when a storm would hurt most).
-      warn_interval_seconds: at most one "Redis unavailable" warning per interval.
+      warn_interval_seconds: at most one "Redis unavailable" warning per interval, and one
+        "invalidation not confirmed by a replica" warning.
       on_result: called with "hit", "miss" or "error" for every read (metrics).
+      replica_wait_ms: on a cluster, how long invalidate() waits for a replica to confirm
+        (WAIT 1); below the client's socket timeout, so a WAIT that times out is an answer.
     """
 
-    def __init__(self, client: redis.Redis | None, *, ttl_seconds: int = 300,
+    def __init__(self, client: redis.Redis | LazyCluster | None, *, ttl_seconds: int = 300,
                  enabled: bool = True, check_generation: bool = True,
                  before_store: Callable[[int], None] | None = None,
                  lock_ttl_ms: int = 2000, lock_wait_ms: int = 2000,
                  warn_interval_seconds: float = 30.0,
-                 on_result: Callable[[str], None] | None = None) -> None:
+                 on_result: Callable[[str], None] | None = None,
+                 replica_wait_ms: int = 20) -> None:
         self._client = client if enabled else None
         self._ttl = ttl_seconds
         # Generations expire, so keys of products written once do not pile up forever. Safe
@@ -159,6 +154,12 @@ class ProductCache:
             self._acquire = self._client.register_script(_ACQUIRE)
             self._store_if_current = self._client.register_script(_STORE)
             self._release = self._client.register_script(_RELEASE)
+        if isinstance(self._client, LazyCluster):
+            # Chosen once here, so the single-server hit path pays nothing for clusters.
+            self._get = self._get_on_cluster
+            self._invalidate = self._invalidate_on_cluster
+            self._replica_wait_ms = replica_wait_ms
+            self._unconfirmed = Throttle(warn_interval_seconds)
 
     def read(self, product_id: int, load: Callable[[], bytes | None]) -> tuple[bytes | None, bool]:
         """Return (body, hit): the stored bytes as they are on a hit, without calling ``load``
@@ -201,15 +202,17 @@ class ProductCache:
             connection.disconnect()
             raise
 
+    def _get_on_cluster(self, key: str) -> bytes | None:
+        # RedisCluster routes by slot and reloads the slot map when a node fails.
+        return self._client.cluster.get(key)
+
     def invalidate(self, product_id: int) -> None:
         """Called AFTER the database commit of every write (API PATCH/DELETE, worker image
         write)."""
         if self._client is None:
             return
-        body, generation, _lock = self._keys(product_id)
         try:
-            (self._client.pipeline(transaction=True).incr(generation)
-             .expire(generation, self._generation_ttl).delete(body).execute())
+            self._invalidate(product_id)
         except _FAILURES as error:
             # If Redis still holds the body (a timeout, not an outage: it keeps nothing on
             # disk) readers may get the old product for up to ttl_seconds. Writes are rare, so
@@ -217,6 +220,39 @@ class ProductCache:
             logger.warning("cache invalidation failed, product %r may be stale for %r s: %r",
                            product_id, self._ttl, error,
                            extra={"operation": "invalidate", "product_id": product_id})
+
+    def _invalidate(self, product_id: int) -> None:
+        # One server: no WAIT. Without a failover nothing acknowledged is lost, and WAIT would
+        # cost every write a round trip (or, with no replica, the whole timeout).
+        body, generation, _lock = self._keys(product_id)
+        (self._client.pipeline(transaction=True).incr(generation)
+         .expire(generation, self._generation_ttl).delete(body).execute())
+
+    def _invalidate_on_cluster(self, product_id: int) -> None:
+        """Invalidate, then wait for a replica of the keys' master to have it: replication is
+        asynchronous, and a failover loses what the old master acknowledged but did not pass
+        on. Unconfirmed, the old body may be served until its TTL runs out; WAIT narrows that
+        to the writes that met a replica that was down or slow."""
+        body, generation, _lock = self._keys(product_id)
+        command = ("EVAL", _INVALIDATE, 2, generation, body, self._generation_ttl)
+        cluster = self._client.cluster
+        try:
+            replicas = _run_then_wait(cluster.get_redis_connection(
+                cluster.get_node_from_key(body)), command, self._replica_wait_ms)
+        except (MovedError, AskError):
+            # The slot map was out of date: RedisCluster follows the redirection (and
+            # corrects its map); WAIT on another connection would say nothing of this write.
+            cluster.execute_command(*command)
+            replicas = 0
+        if replicas >= 1:
+            return
+        suppressed = self._unconfirmed.due()
+        if suppressed is not None:
+            logger.warning(
+                "cache invalidation not confirmed by a replica, product %r may be stale for"
+                " %r s after a failover", product_id, self._ttl,
+                extra={"operation": "invalidate", "product_id": product_id,
+                       "suppressed": suppressed})
 
     def _keys(self, product_id: int) -> tuple[str, str, str]:
         body = product_key(product_id)
@@ -273,3 +309,27 @@ class ProductCache:
                 self._client.set(keys[0], body, ex=self._ttl)
         except _FAILURES as error:
             self._warn("store", product_id, error)
+
+
+def _run_then_wait(node: redis.Redis, command: tuple, wait_ms: int) -> int:
+    """Run ``command`` on ``node``, then ``WAIT 1 wait_ms`` on the same connection (WAIT counts
+    the replicas that have that connection's writes); the number of replicas that confirmed.
+
+    Not a cluster pipeline: when a reply times out it sends the commands again one by one, the
+    WAIT on a fresh connection, which confirms at once. A WAIT that outlasts the socket
+    timeout (Redis checks blocked clients' timeouts about every 1/hz s) confirms nothing."""
+    pool = node.connection_pool
+    connection = pool.get_connection()
+    try:
+        connection.send_packed_command(connection.pack_commands([command, ("WAIT", 1, wait_ms)]))
+        connection.read_response()  # raises the script's error
+        try:
+            return int(connection.read_response())
+        except (redis.TimeoutError, redis.ResponseError):
+            connection.disconnect()  # a timed-out reply may still arrive
+            return 0
+    except BaseException:
+        connection.disconnect()  # a half-read reply would poison the next command
+        raise
+    finally:
+        pool.release(connection)

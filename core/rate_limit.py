@@ -13,9 +13,9 @@ import math
 from typing import NamedTuple
 
 import redis
-from redis.exceptions import RedisError
 
 from core.logs import Throttle
+from core.redis_clients import FAILURES, LazyCluster
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +56,13 @@ class RateLimiter:
     """One kind of bucket (``scope``), shared by every process that uses the same Redis.
 
     Parameters:
-      client: the Redis client; its socket timeout bounds what a request waits for the limit.
+      client: from core.redis_clients.redis_client (a cluster's too: a bucket is one key); its
+        socket timeout bounds what a request waits for the limit.
       scope: names the kind of bucket in its keys (``writes``, ``signups``).
       per_minute: the bucket's capacity and its refill per minute; 0 turns the limit off.
     """
 
-    def __init__(self, client: redis.Redis, *, scope: str, per_minute: int) -> None:
+    def __init__(self, client: redis.Redis | LazyCluster, *, scope: str, per_minute: int) -> None:
         self._client = client
         self._scope = scope
         self._per_minute = per_minute
@@ -80,7 +81,7 @@ class RateLimiter:
         try:
             allowed, wait_ms = self._take(keys=[key], args=[self._per_minute,
                                                              self._per_minute / 60_000])
-        except (RedisError, OSError) as error:
+        except FAILURES as error:
             self._warn(error)
             return ALLOWED
         if allowed:
