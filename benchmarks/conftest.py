@@ -43,7 +43,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
     """Print the one comparison table of the run, and write it to docs/."""
     from benchmarks import report
 
-    if not report.ROWS and not report.FIGURES:
+    if not report.ROWS and not report.FIGURES and not report.SECTIONS:
         return
     text = report.render("make bench")
     terminalreporter.write_sep("=", "make bench")

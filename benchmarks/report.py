@@ -21,6 +21,8 @@ ROWS: dict[str, dict] = {}
 FIGURES: dict[str, float | str] = {}
 #: (figure, value, goal text, met) rows of the goals table.
 GOALS: list[tuple[str, str, str, bool | None]] = []
+#: Whole Markdown sections (a heading and its tables) shown after the table.
+SECTIONS: list[str] = []
 
 
 def machine() -> str:
@@ -100,7 +102,8 @@ def render(command: str) -> str:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = (f"# Latest `make bench`\n\nCommand: `{command}`, run {stamp}.\n\n"
             f"Machine: {machine()}. Load generators and servers share these cores.\n\n"
-            f"{table()}\n\n![requests per second](bench-latest.png)\n")
+            f"{table()}\n\n![requests per second](bench-latest.png)\n"
+            + "".join(f"\n{section}\n" for section in SECTIONS))
     DOCS.mkdir(exist_ok=True)
     (DOCS / "bench-latest.md").write_text(text)
     chart(DOCS / "bench-latest.png")
