@@ -18,6 +18,7 @@ from api.head import HeadAsGet
 from api.metrics import Metrics, RequestMetrics, count_cache_result
 from api.middleware import DatabaseConnections, RequestLog, UnreadBodies
 from api.openapi import OpenApi
+from api.resources.events import Events
 from api.resources.health import Health, Readiness
 from api.resources.products import Products
 from api.resources.users import Users
@@ -67,6 +68,8 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
     app.add_route("/users", users)
     app.add_route("/users/{user_id}", users, suffix="item")
     app.add_route("/users/{user_id}/api-key", users, suffix="api_key")
+    app.add_route("/users/{user_id}/events", Events(
+        authenticator=authenticator, retention_days=settings.events_retention_days))
     app.add_route("/products", products)
     app.add_route("/products/{product_id}", products, suffix="item")
     app.add_route("/healthz", Health())

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from api.representation import render_product
 from core.cache import ProductCache
+from core.representation import render_product
 from core.unit_of_work import unit_of_work
 from models.jobs import DELETE_PRODUCT_IMAGES, ProductImagesJob, job_kwargs
 from models.outbox import add_image_jobs, add_job

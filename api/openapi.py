@@ -6,6 +6,10 @@ import msgspec
 
 from api import schemas
 from api.params import INTEGER_MAX, TEXT_MAX_LENGTH
+from api.resources.events import PAGE_SIZE_MAX as EVENTS_PAGE_MAX
+from api.resources.events import TYPES_MAX_LENGTH
+from core.events import EVENT_ID_PATTERN
+from models.events import EventType
 
 _REF = "#/components/schemas/{name}"
 _JSON = "application/json"
@@ -56,6 +60,8 @@ _PRICE_BOUND = {"type": "string", "pattern": schemas.PRICE_PATTERN}
 _LOCATION = {"Location": {"schema": {"type": "string"}}}
 _X_CACHE = {"X-Cache": {"schema": {"type": "string", "enum": ["HIT", "MISS"]}}}
 _SECURED = [{"apiKey": []}]
+_TYPE = "|".join(each.replace(".", "\\.") for each in EventType)
+_TYPES_PATTERN = f"^({_TYPE})(,({_TYPE}))*$"
 
 
 def _query(name: str, schema: dict, *, required: bool = False, description: str = "") -> dict:
@@ -68,7 +74,7 @@ def build_document() -> dict:
     _, components = msgspec.json.schema_components(
         [schemas.UserCreate, schemas.UserCreated, schemas.User, schemas.ApiKey,
          schemas.ProductCreate, schemas.ProductPatch, schemas.Product, schemas.ProductPage,
-         schemas.Error,
+         schemas.Event, schemas.EventPage, schemas.Error,
          schemas.Readiness],
         ref_template=_REF,
     )
@@ -101,6 +107,22 @@ def build_document() -> dict:
                 "responses": {"201": _response("A new key, shown this once; the old one is dead",
                                                "ApiKey"),
                               **_errors(401, 403, 404, 429, 503)},
+            }},
+            "/users/{id}/events": {"get": {
+                "operationId": "listEvents", "security": _SECURED, "parameters": [
+                    *item_id,
+                    _query("after", {"type": "string", "pattern": EVENT_ID_PATTERN},
+                           description="an event id from this feed (`next_after`, an item's"
+                                       " or a webhook's): events after it"),
+                    _query("types", {"type": "string", "pattern": _TYPES_PATTERN,
+                                     "maxLength": TYPES_MAX_LENGTH},
+                           description="comma-separated event types; all when left out"),
+                    _query("limit", {"type": "integer", "minimum": 1,
+                                     "maximum": EVENTS_PAGE_MAX}),
+                ],
+                "responses": {"200": _response("Visible events after `after`, oldest first",
+                                               "EventPage"),
+                              **_errors(400, 401, 403, 404, 503)},
             }},
             "/products": {
                 "post": {

@@ -16,7 +16,9 @@ from typing import Annotated, Literal, get_type_hints
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from core.events import EVENT_ID_PATTERN
 from core.urls import parse_image_url
+from models.events import EventType
 from models.failures import FailureCode
 from models.media import MediaImage
 from models.products import ProductRow
@@ -260,7 +262,7 @@ _DOCUMENTED = {int: Id, datetime: Timestamp}
 def _product_fields() -> Iterator[tuple[str, object]]:
     """The public fields of a product, derived from :class:`models.products.ProductRow`.
 
-    Three fields differ from the row, here and in :func:`api.representation.product_document`
+    Three fields differ from the row, here and in :func:`core.representation.product_document`
     alike: the price is a string (two decimal places, never a float), the failures,
     internal and keyed by URL, become ``image_status`` and ``image_errors``, and the rendition
     sets, keyed by URL too, become ``images``, one per source URL (SPEC section 7).
@@ -283,6 +285,39 @@ Product = msgspec.defstruct("Product", list(_product_fields()), module=__name__)
 class ProductPage(Struct):
     items: list[Product]
     next_cursor: str | None
+
+
+EventId = Annotated[str, Meta(pattern=EVENT_ID_PATTERN, description="opaque; ids sort as"
+                              " text in the order of the feed")]
+
+
+class EventData(Struct):
+    product_id: Id
+    user_id: Id
+    #: The product's version at the event's commit; the events of one commit share it.
+    version: Id
+    product: Annotated[Product, Meta(description="the full representation at this version")]
+    image_indexes: Annotated[list[Annotated[int, Meta(ge=0)]], Meta(
+        description="image events: where the source stands in product_images")] | UnsetType \
+        = UNSET
+    source_url: Annotated[str, Meta(description="image events: the source image")] \
+        | UnsetType = UNSET
+
+
+class Event(Struct):
+    """The Standard Webhooks envelope of an event (SPEC section 8)."""
+
+    id: EventId
+    type: EventType
+    timestamp: Timestamp
+    data: EventData
+
+
+class EventPage(Struct):
+    items: list[Event]
+    next_after: Annotated[EventId | None, Meta(
+        description="the `after` of the next poll: the last item's id, or the `after` given"
+                    " when there are none; null only without events and `after`")]
 
 
 class Error(Struct):

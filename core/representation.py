@@ -1,4 +1,7 @@
-"""Rows to the JSON the API promises (SPEC section 3), rendered with orjson."""
+"""Rows to the JSON the API promises (SPEC section 3), rendered with orjson.
+
+In core because the API's responses and the events that webhooks and the stream send
+(:mod:`core.events`) show the same representation."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ _OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
 
 def product_document(row: ProductRow) -> dict:
     """The public document of a product: the row's fields, in its order, three of them
-    rendered as :class:`api.schemas.Product` describes."""
+    rendered as :class:`api.schemas.Product` describes (``version`` shown as it is)."""
     document: dict = {}
     for name, value in zip(ProductRow._fields, row, strict=True):
         if name == "image_failures":

@@ -65,6 +65,8 @@ class Settings:
     #: Days a replaced rendition set's objects stay after a re-render (clients may hold
     #: their immutable URLs); 0: removable at the next cleanup.
     rerender_grace_days: int = 7
+    #: Days events are kept for the feed (SPEC section 8); older ones are pruned.
+    events_retention_days: int = 7
     rate_limit_writes_per_minute: int = 600  # per API key; 0: off
     rate_limit_signups_per_minute: int = 20  # per client address; 0: off
     #: How the project's RabbitMQ queues are declared: classic, or quorum (replicated).
@@ -312,6 +314,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
                                   defaults.image_fetch_per_host),
         rerender_grace_days=read("RERENDER_GRACE_DAYS", _non_negative_int,
                                  defaults.rerender_grace_days),
+        events_retention_days=read("EVENTS_RETENTION_DAYS", _positive_int,
+                                   defaults.events_retention_days),
         rate_limit_writes_per_minute=read("RATE_LIMIT_WRITES_PER_MINUTE", _non_negative_int,
                                           defaults.rate_limit_writes_per_minute),
         rate_limit_signups_per_minute=read("RATE_LIMIT_SIGNUPS_PER_MINUTE", _non_negative_int,

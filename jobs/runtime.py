@@ -22,6 +22,7 @@ from jobs.ladder import LadderOptions
 from jobs.metrics import ImageMetrics
 from jobs.pipeline import ImagePipeline
 from jobs.relay import OutboxRelay
+from jobs.retention import events_pruner
 from jobs.source_slots import SourceSlots
 from jobs.storage import store_from_settings
 from models.db import bind
@@ -90,6 +91,7 @@ def build_runtime(settings: Settings | None = None, *, relay_in_worker: bool = T
                   Prometheus()]
     if relay_in_worker:
         middleware.append(OutboxRelay())
+    middleware.append(events_pruner(settings.events_retention_days))
     broker = build_broker(settings, middleware=middleware)
     actors = declare_actors(broker, pipeline)
     check_queue_types(broker, settings.rabbitmq_queue_type)

@@ -2,21 +2,35 @@
 
 The hot reads (one product by id, one page of a user's products) use SQL written once here
 with bound parameters: building it through peewee's query builder costs more than running it.
+
+Every function that changes a product also records its events (:mod:`models.events`) and
+bumps its ``version`` in the same transaction; callers run it inside theirs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 from typing import NamedTuple
 
-from peewee import BigAutoField, BigIntegerField, CharField, DecimalField, Model, TextField, fn
+from peewee import (
+    SQL,
+    BigAutoField,
+    BigIntegerField,
+    CharField,
+    DecimalField,
+    Model,
+    TextField,
+    fn,
+)
 from playhouse.postgres_ext import ArrayField, BinaryJSONField, DateTimeTZField
 from psycopg2.extras import Json
 
 from models.db import db
+from models.events import BUMP_VERSION, IMAGE_TYPES, EventType, record
 from models.failures import ImageFailure
 from models.retired import forget, retire
 
@@ -38,6 +52,7 @@ class Product(Model):
     created_at = DateTimeTZField()
     updated_at = DateTimeTZField()
     image_media = BinaryJSONField(default=dict)
+    version = BigIntegerField(default=1)
 
     class Meta:
         database = db
@@ -48,7 +63,7 @@ class ProductRow(NamedTuple):
     """A product as stored: the one definition of its fields, in the table's column order.
 
     The SQL column lists below, the API's response schema (:class:`api.schemas.Product`) and
-    its rendering (:func:`api.representation.product_document`) are derived from it; tests
+    its rendering (:func:`core.representation.product_document`) are derived from it; tests
     compare the table and the peewee model with it. Adding a field is this edit plus a
     migration.
     """
@@ -66,6 +81,8 @@ class ProductRow(NamedTuple):
     updated_at: datetime
     #: Rendition sets by source URL (:mod:`models.media`); shown as ``images``.
     image_media: dict[str, dict]
+    #: One more with every committed change (SPEC sections 3 and 8); 1 when created.
+    version: int
 
 
 class ProductNotFound(LookupError):
@@ -81,6 +98,43 @@ _COLUMNS = ", ".join(ProductRow._fields)
 _RETURNING = [Product._meta.fields[name] for name in ProductRow._fields]
 _GET_SQL = f"SELECT {_COLUMNS} FROM products WHERE id = %s"
 _LOCK_SQL = f"SELECT {_COLUMNS} FROM products WHERE id = %s FOR UPDATE"
+_BUMP = SQL(BUMP_VERSION.partition(" = ")[2])
+
+
+def row_from_snapshot(snapshot: dict) -> ProductRow:
+    """The row of a stored snapshot (:mod:`models.events`: ``to_jsonb`` of the row, the price
+    as text)."""
+    values = dict(snapshot)
+    values["product_price"] = Decimal(values["product_price"])
+    for name in ("created_at", "updated_at"):
+        values[name] = datetime.fromisoformat(values[name]).astimezone(UTC)
+    return ProductRow(**{name: values[name] for name in ProductRow._fields})
+
+
+@contextmanager
+def _transaction() -> Iterator[None]:
+    """The caller's transaction, or one of its own: a change and its events commit together
+    (no savepoint round trips when the caller has one)."""
+    with nullcontext() if db.in_transaction() else db.atomic():
+        yield
+
+
+def _pending(product: ProductRow) -> bool:
+    return image_state(product.product_images, product.compressed_product_images,
+                       product.image_failures)[0] == "pending"
+
+
+def _record_change(before: ProductRow, after: ProductRow, event_type: EventType,
+                   url: str | None = None) -> None:
+    """The change's event (an image event names ``url`` and where it stands), and
+    ``product.images.finished`` when the change took the product out of ``pending``."""
+    if event_type not in IMAGE_TYPES:
+        record(after.id, event_type)
+    else:
+        record(after.id, event_type, source_url=url,
+               image_indexes=[i for i, each in enumerate(after.product_images) if each == url])
+    if _pending(before) and not _pending(after):
+        record(after.id, EventType.IMAGES_FINISHED)
 
 
 def image_state(
@@ -120,7 +174,7 @@ def get_product(product_id: int) -> ProductRow | None:
 def create_product(
     user_id: int, name: str, description: str | None, images: list[str], price: Decimal
 ) -> ProductRow:
-    """Insert a product whose images all wait for their copies."""
+    """Insert a product whose images all wait for their copies (version 1)."""
     query = Product.insert(
         user_id=user_id,
         product_name=name,
@@ -131,7 +185,10 @@ def create_product(
         image_media={},
         product_price=price,
     ).returning(*_RETURNING)
-    return ProductRow(*next(iter(query.tuples().execute())))
+    with _transaction():
+        product = ProductRow(*next(iter(query.tuples().execute())))
+        record(product.id, EventType.CREATED)
+    return product
 
 
 def lock_owned_product(product_id: int, user_id: int) -> ProductRow:
@@ -175,13 +232,21 @@ def update_product(product: ProductRow, changes: dict) -> tuple[ProductRow, list
     if not values:
         return product, []
     values[Product.updated_at] = fn.now()
+    values[Product.version] = _BUMP
     query = Product.update(values).where(Product.id == product.id).returning(*_RETURNING)
-    return ProductRow(*next(iter(query.tuples().execute()))), to_queue
+    with _transaction():
+        updated = ProductRow(*next(iter(query.tuples().execute())))
+        _record_change(product, updated, EventType.UPDATED)
+    return updated, to_queue
 
 
 def delete_product(product: ProductRow) -> None:
-    """Delete a product locked with :func:`lock_owned_product`."""
-    Product.delete().where(Product.id == product.id).execute()
+    """Delete a product locked with :func:`lock_owned_product`; its last event shows it as
+    it was, one version on."""
+    with _transaction():
+        db.execute_sql(f"UPDATE products SET {BUMP_VERSION} WHERE id = %s", (product.id,))
+        record(product.id, EventType.DELETED)
+        Product.delete().where(Product.id == product.id).execute()
 
 
 def list_products(
@@ -233,21 +298,38 @@ def write_copy(product_id: int, url: str, copy_url: str, media: dict | None = No
     (its rendition set, :func:`models.media.media_record`) under ``url``, in one statement.
 
     Conditional on the URL still being there, so an edit in the meantime wins and a
-    reordering loses nothing. Returns False when the product no longer has the URL.
+    reordering loses nothing. Returns False when the product no longer has the URL. Records
+    ``product.image.ready`` (a re-render's new set too).
     """
-    cursor = db.execute_sql(
-        "UPDATE products SET compressed_product_images = ARRAY("
+    return _change_image(
+        product_id, url, EventType.IMAGE_READY,
+        "compressed_product_images = ARRAY("
         "   SELECT CASE WHEN source = %s THEN %s ELSE copy END"
         "   FROM unnest(product_images, compressed_product_images)"
         "        WITH ORDINALITY AS image(source, copy, position) ORDER BY position),"
         " image_media = CASE WHEN %s::jsonb IS NULL THEN image_media - %s"
         "   ELSE image_media || jsonb_build_object(%s::text, %s::jsonb) END,"
-        " image_failures = image_failures - %s, updated_at = now()"
-        " WHERE id = %s AND %s = ANY(product_images) RETURNING id",
-        (url, copy_url, _json_or_none(media), url, url, _json_or_none(media), url,
-         product_id, url),
-    )
-    return cursor.fetchone() is not None
+        " image_failures = image_failures - %s",
+        (url, copy_url, _json_or_none(media), url, url, _json_or_none(media), url),
+        "%s = ANY(product_images)", (url,))
+
+
+def _change_image(product_id: int, url: str, event_type: EventType, assignments: str,
+                  values: tuple, condition: str, condition_values: tuple) -> bool:
+    """One conditional UPDATE of a product's image state, with its events; False when the
+    condition left the product as it was (or there is none)."""
+    with _transaction():
+        before = db.execute_sql(_LOCK_SQL, (product_id,)).fetchone()
+        if before is None:
+            return False
+        row = db.execute_sql(
+            f"UPDATE products SET {assignments}, updated_at = now(), {BUMP_VERSION}"
+            f" WHERE id = %s AND {condition} RETURNING {_COLUMNS}",
+            (*values, product_id, *condition_values)).fetchone()
+        if row is None:
+            return False
+        _record_change(ProductRow(*before), ProductRow(*row), event_type, url)
+    return True
 
 
 def replace_set(product_id: int, url: str, copy_url: str, media: dict,
@@ -295,17 +377,14 @@ def _json_or_none(value: dict | None) -> Json | None:
 
 
 def record_image_failure(product_id: int, url: str, failure: ImageFailure) -> bool:
-    """Mark ``url`` failed for good on the product, if the product still has it uncopied."""
-    cursor = db.execute_sql(
-        "UPDATE products"
-        " SET image_failures = image_failures || jsonb_build_object(%s::text, %s::jsonb),"
-        "     updated_at = now()"
-        " WHERE id = %s AND EXISTS ("
-        "   SELECT 1 FROM unnest(product_images, compressed_product_images) AS image(source, copy)"
-        "   WHERE source = %s AND copy IS NULL) RETURNING id",
-        (url, Json(failure.to_json()), product_id, url),
-    )
-    return cursor.fetchone() is not None
+    """Mark ``url`` failed for good on the product, if the product still has it uncopied
+    (``product.image.failed``)."""
+    return _change_image(
+        product_id, url, EventType.IMAGE_FAILED,
+        "image_failures = image_failures || jsonb_build_object(%s::text, %s::jsonb)",
+        (url, Json(failure.to_json())),
+        "EXISTS (SELECT 1 FROM unnest(product_images, compressed_product_images)"
+        "   AS image(source, copy) WHERE source = %s AND copy IS NULL)", (url,))
 
 
 def has_copy(product_id: int, url: str) -> bool:
@@ -319,13 +398,10 @@ def has_copy(product_id: int, url: str) -> bool:
 
 
 def clear_image_failure(product_id: int, url: str) -> bool:
-    """Make a failed image pending again (a replayed dead letter)."""
-    cursor = db.execute_sql(
-        "UPDATE products SET image_failures = image_failures - %s, updated_at = now()"
-        " WHERE id = %s AND image_failures ? %s RETURNING id",
-        (url, product_id, url),
-    )
-    return cursor.fetchone() is not None
+    """Make a failed image pending again (a replayed dead letter): ``product.updated``."""
+    return _change_image(product_id, url, EventType.UPDATED,
+                         "image_failures = image_failures - %s", (url,),
+                         "image_failures ? %s", (url,))
 
 
 class DueImages(NamedTuple):

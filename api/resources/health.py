@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import falcon
 
-from api.representation import dumps
+from core.representation import dumps
 
 #: A check returns None when healthy, else a short reason.
 Check = Callable[[], str | None]

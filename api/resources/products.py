@@ -18,8 +18,8 @@ from api.params import (
     query_price,
     query_text,
 )
-from api.representation import dumps, product_document, render_product
 from api.schemas import ProductCreate, ProductPatch
+from core.representation import dumps, product_document, render_product
 from models.products import PAGE_SIZE_MAX
 
 DEFAULT_PAGE_SIZE = 20

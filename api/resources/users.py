@@ -9,10 +9,10 @@ from api.auth import Authenticator, bearer_token, refuse_over_limit
 from api.bodies import read_body
 from api.client_address import Network, client_address
 from api.params import not_found, path_id
-from api.representation import dumps, user_document
 from api.schemas import UserCreate
 from core.api_keys import hash_api_key, new_api_key
 from core.rate_limit import RateLimiter
+from core.representation import dumps, user_document
 from models.users import create_user, get_user, replace_key_hash
 
 

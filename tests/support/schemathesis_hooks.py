@@ -15,8 +15,10 @@ from schemathesis.core.parameters import ParameterLocation
 
 
 def satisfiable_query(query: dict) -> None:
-    """Drop a made-up cursor and order the price bounds, in place."""
+    """Drop a made-up cursor or event id and order the price bounds, in place."""
     query.pop("cursor", None)
+    # An `after` is an event id the feed issued; a made-up one is a documented 400.
+    query.pop("after", None)
     low, high = query.get("min_price"), query.get("max_price")
     if isinstance(low, str) and isinstance(high, str) and Decimal(low) > Decimal(high):
         query["min_price"], query["max_price"] = high, low

@@ -16,6 +16,7 @@ from openapi_spec_validator import validate
 from api.app import create_app
 from api.openapi import build_document
 from api.schemas import ID_MAX, IMAGE_URL_PATTERN, ProductCreate, UserCreate
+from core.events import EVENT_ID_PATTERN
 from core.settings import Settings
 from core.urls import parse_image_url
 from tests.support import routes
@@ -161,7 +162,8 @@ def test_price_bounds_in_queries_follow_the_same_pattern(raw, ok):
 def ids() -> Iterator[tuple[str, dict]]:
     for name, schema in SCHEMAS.items():
         for field, field_schema in schema.get("properties", {}).items():
-            if field in ("id", "user_id"):
+            # An event's id is the one string id: "evt_...", as SPEC section 8 shows it.
+            if field in ("id", "user_id") and (name, field) != ("Event", "id"):
                 yield f"{name}.{field}", field_schema
     for path, item in DOCUMENT["paths"].items():
         for method, operation in item.items():
@@ -192,3 +194,14 @@ def test_every_rate_limited_write_documents_429_with_retry_after(path, method):
     assert response["headers"]["Retry-After"]["schema"]["type"] == "integer"
     assert response["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"}
+
+
+def test_event_ids_are_strings_of_their_pattern_and_the_feed_documents_its_parameters():
+    assert SCHEMAS["Event"]["properties"]["id"]["pattern"] == EVENT_ID_PATTERN
+    operation = DOCUMENT["paths"]["/users/{id}/events"]["get"]
+    parameters = {p["name"]: p["schema"] for p in operation["parameters"]}
+    assert set(parameters) == {"id", "after", "types", "limit"}
+    types = jsonschema_rs.validator_for(parameters["types"])
+    assert types.is_valid("product.created,product.images.finished")
+    assert not types.is_valid("product.created,") and not types.is_valid("product")
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "503"}

@@ -9,7 +9,7 @@ import msgspec
 import orjson
 
 from api import schemas
-from api.representation import product_document, render_product
+from core.representation import product_document, render_product
 from models.products import ProductRow
 
 #: Row fields that the public document replaces with what they mean.
@@ -26,6 +26,7 @@ ROW = ProductRow(
     created_at=datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=UTC),
     updated_at=datetime(2026, 1, 2, 3, 4, 6, tzinfo=UTC),
     image_media={},  # the copy of a.png is from before rendition sets: a legacy copy
+    version=4,
 )
 
 
@@ -72,4 +73,5 @@ def test_the_rendered_json_is_the_promised_one():
              "error": {"code": "HTTP_STATUS", "message": "HTTP 404 from example.com",
                        "retryable": False, "attempts": 1, "http_status": 404}},
         ],
+        "version": 4,
     }
