@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from collections import Counter
+from datetime import datetime
 
 import pytest
 import requests
@@ -162,7 +163,7 @@ def test_killing_the_images_queue_leader_loses_and_duplicates_nothing(
         # when: the node leading the images queue dies without warning, mid-run
         ready_before_kill, made_before_kill = watcher.count(), len(good)
         cluster.kill(leader)
-        killed_at = time.monotonic()
+        killed_at, killed_wall = time.monotonic(), time.time()
         images.release.set()
         # ... and the other products are made while it is down
         create_products(range(BEFORE_KILL, PRODUCTS))
@@ -194,9 +195,14 @@ def test_killing_the_images_queue_leader_loses_and_duplicates_nothing(
         len(keys) - len(set(keys)) for keys in (
             [r["url"] for image in p["images"] for r in image["renditions"]]
             for p in products))
-    downloads = Counter(
-        event["message_id"] for worker in workers for event in log_events(worker.log())
-        if event.get("event") == "download")
+    events = [event for worker in workers for event in log_events(worker.log())]
+    downloads = Counter(event["message_id"] for event in events
+                        if event.get("event") == "download")
+    done_after = sorted(when for when in (
+        datetime.fromisoformat(event["timestamp"]).timestamp() for event in events
+        if event.get("event") == "done") if when >= killed_wall)
+    gaps = [later - earlier for earlier, later in zip(
+        [killed_wall, *done_after], done_after, strict=False)]
     times = sorted(watcher.ready_at.values())
     before = [t for t in times if t < killed_at]
     after = [t for t in times if t >= killed_at]
@@ -218,6 +224,9 @@ def test_killing_the_images_queue_leader_loses_and_duplicates_nothing(
         # plus one round of GETs).
         "stall_seconds": round(after[0] - before[-1], 2) if before and after else None,
         "kill_to_first_ready_seconds": round(after[0] - killed_at, 2) if after else None,
+        # The longest pause in the workers' stream of finished images ("done" in their logs)
+        # from the kill on, the kill itself counting as the start of the first pause.
+        "max_pause_after_kill_seconds": round(max(gaps), 2) if gaps else None,
         "run_seconds": round(finished - started, 1),
     }
     (tmp_path / "failover-figures.json").write_text(json.dumps(figures, indent=2))
