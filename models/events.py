@@ -106,11 +106,15 @@ def record(product_id: int, event_type: EventType, *, image_indexes: Sequence[in
                                  source_url))
 
 
-def read(user_id: int, *, after: Position | None = None,
+def read(user_id: int | None, *, after: Position | None = None,
          types: Sequence[EventType] | None = None, limit: int = 50) -> list[EventRow]:
-    """The user's visible events after ``after``, oldest first."""
-    conditions = ["user_id = %s", _VISIBLE]
-    params: list = [user_id]
+    """The user's visible events after ``after``, oldest first; every user's when
+    ``user_id`` is None (what a fan-out to webhooks or streams reads)."""
+    conditions = [_VISIBLE]
+    params: list = []
+    if user_id is not None:
+        conditions.append("user_id = %s")
+        params.append(user_id)
     if after is not None:
         conditions.append("(xid, id) > (%s::text::xid8, %s)")
         params.extend([str(after.xid), after.id])

@@ -160,6 +160,18 @@ def test_a_reader_never_skips_an_event_that_commits_after_a_later_one(clean_data
     assert seen[0].position.id < seen[1].position.id  # A's event did take the smaller id
 
 
+def test_every_users_events_read_in_one_order(clean_database):
+    ada, bob = _user(clean_database), _user(clean_database, "bob")
+    for owner in (ada, bob, ada):
+        create_product(owner, "Lamp", None, [], Decimal("1.00"))
+    release()
+    found = _until(lambda: (lambda rows: rows if len(rows) == 3 else None)(
+        events.read(None)), "three events")
+    assert [e.user_id for e in found] == [ada, bob, ada]
+    assert events.read(None, after=found[0].position) == found[1:]
+    assert events.read(bob) == [found[1]]
+
+
 def _old_events(database, user_id: int, count: int, days: int = 8) -> None:
     database.execute_sql(
         "INSERT INTO events (type, user_id, product_id, version, product, created_at)"
