@@ -78,7 +78,7 @@ BROKER_URL = f"amqp://guest:guest@127.0.0.1:5672/{VHOST}"
 QUEUES = ("images", "images.DQ", "images.XQ")
 REDIS_URL = "redis://127.0.0.1:6379/12"
 BUCKET = "bench-images"
-#: The test sessions' lock (tests/support/required.py, held by ``one_session_at_a_time``).
+#: The test sessions' lock (tests/support/required.py, held for each session by tests/conftest.py).
 #: A test session stops RabbitMQ (tests/integration/pipeline/test_faults.py), which cuts the
 #: worker off mid-run, and keeps both cores busy; so a run waits for a session to end and holds the
 #: lock so none starts meanwhile. A second benchmark run (two `make bench`) waits as well,

@@ -7,6 +7,7 @@ command that starts it.
 from __future__ import annotations
 
 import fcntl
+from typing import IO
 
 import psycopg2
 import pytest
@@ -23,13 +24,21 @@ TEST_DATABASE = "product_management_test"
 ADMIN_URL = on_configured_server("postgres")
 TEST_DATABASE_URL = on_configured_server(TEST_DATABASE)
 
-@pytest.fixture(scope="session", autouse=True)
-def one_session_at_a_time():
+_LOCK = pytest.StashKey[IO[str]]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
     """Test sessions share the machine's services (the test database, a RabbitMQ vhost, two
-    Redis databases): a second session waits here rather than trample the first."""
-    with open(SESSION_LOCK, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
+    Redis databases): a second session waits here rather than trample the first. Taken at the
+    session's start, not in a fixture, so the wait is outside every test's timeout."""
+    session.config.stash[_LOCK] = lock = open(SESSION_LOCK, "w")  # held for the session
+    fcntl.flock(lock, fcntl.LOCK_EX)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    lock = session.config.stash.get(_LOCK, None)
+    if lock is not None:
+        lock.close()  # releases the flock
 
 
 @pytest.fixture(scope="session")
