@@ -22,6 +22,7 @@ from api.resources.events import Events
 from api.resources.health import Health, Readiness
 from api.resources.products import Products
 from api.resources.users import Users
+from api.resources.webhooks import Webhooks
 from core.cache import ProductCache, cache_from_settings
 from core.rate_limit import RateLimiter
 from core.redis_clients import redis_client
@@ -70,6 +71,14 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
     app.add_route("/users/{user_id}/api-key", users, suffix="api_key")
     app.add_route("/users/{user_id}/events", Events(
         authenticator=authenticator, retention_days=settings.events_retention_days))
+    hooks = Webhooks(authenticator=authenticator, cursor_secret=cursor_secret,
+                     allow_private=settings.image_fetch_allow_private)
+    app.add_route("/webhooks", hooks)
+    app.add_route("/webhooks/{webhook_id}", hooks, suffix="item")
+    app.add_route("/webhooks/{webhook_id}/deliveries", hooks, suffix="deliveries")
+    app.add_route("/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", hooks,
+                  suffix="retry")
+    app.add_route("/webhooks/{webhook_id}/secret", hooks, suffix="secret")
     app.add_route("/products", products)
     app.add_route("/products/{product_id}", products, suffix="item")
     app.add_route("/healthz", Health())

@@ -6,7 +6,23 @@ import base64
 import hashlib
 import hmac
 
+import falcon
+
+from api.params import bad_parameter
+
 _SIGNATURE_BYTES = 12
+
+
+def cursor_param(req: falcon.Request, secret: bytes) -> int | None:
+    """The id the request's ``cursor`` resumes after, None without one; a 400 when this API
+    did not issue it."""
+    cursor = req.get_param("cursor")
+    if cursor is None:
+        return None
+    try:
+        return decode_cursor(cursor, secret)
+    except InvalidCursor:
+        raise bad_parameter("cursor", "a `next_cursor` this API returned") from None
 
 
 class InvalidCursor(ValueError):

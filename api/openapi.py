@@ -8,6 +8,7 @@ from api import schemas
 from api.params import INTEGER_MAX, TEXT_MAX_LENGTH
 from api.resources.events import PAGE_SIZE_MAX as EVENTS_PAGE_MAX
 from api.resources.events import TYPES_MAX_LENGTH
+from api.resources.webhooks import PAGE_SIZE_MAX as DELIVERIES_PAGE_MAX
 from core.events import EVENT_ID_PATTERN
 from models.events import EventType
 
@@ -74,7 +75,9 @@ def build_document() -> dict:
     _, components = msgspec.json.schema_components(
         [schemas.UserCreate, schemas.UserCreated, schemas.User, schemas.ApiKey,
          schemas.ProductCreate, schemas.ProductPatch, schemas.Product, schemas.ProductPage,
-         schemas.Event, schemas.EventPage, schemas.Error,
+         schemas.Event, schemas.EventPage, schemas.WebhookCreate, schemas.WebhookPatch,
+         schemas.Webhook, schemas.WebhookList, schemas.WebhookCreated, schemas.WebhookSecret,
+         schemas.Delivery, schemas.DeliveryPage, schemas.Error,
          schemas.Readiness],
         ref_template=_REF,
     )
@@ -123,6 +126,65 @@ def build_document() -> dict:
                 "responses": {"200": _response("Visible events after `after`, oldest first",
                                                "EventPage"),
                               **_errors(400, 401, 403, 404, 503)},
+            }},
+            "/webhooks": {
+                "post": {
+                    "operationId": "createWebhook", "security": _SECURED,
+                    "requestBody": _body("WebhookCreate"),
+                    "responses": {"201": _response("Created; the secret is shown this once",
+                                                   "WebhookCreated", _LOCATION),
+                                  **write},
+                },
+                "get": {
+                    "operationId": "listWebhooks", "security": _SECURED,
+                    "responses": {"200": _response("The key's user's webhooks",
+                                                   "WebhookList"),
+                                  **_errors(401, 503)},
+                },
+            },
+            "/webhooks/{id}": {
+                "get": {
+                    "operationId": "getWebhook", "security": _SECURED, "parameters": item_id,
+                    "responses": {"200": _response("The webhook", "Webhook"),
+                                  **_errors(401, 404, 503)},
+                },
+                "patch": {
+                    "operationId": "updateWebhook", "security": _SECURED,
+                    "parameters": item_id, "requestBody": _body("WebhookPatch"),
+                    "responses": {"200": _response("The updated webhook", "Webhook"),
+                                  **write, **_errors(404)},
+                },
+                "delete": {
+                    "operationId": "deleteWebhook", "security": _SECURED,
+                    "parameters": item_id,
+                    "responses": {"204": _response("Deleted, with its deliveries"),
+                                  **_errors(401, 404, 429, 503)},
+                },
+            },
+            "/webhooks/{id}/deliveries": {"get": {
+                "operationId": "listDeliveries", "security": _SECURED, "parameters": [
+                    *item_id,
+                    _query("limit", {"type": "integer", "minimum": 1,
+                                     "maximum": DELIVERIES_PAGE_MAX}),
+                    _query("cursor", {"type": "string"},
+                           description="a next_cursor from an earlier page"),
+                ],
+                "responses": {"200": _response("Newest first", "DeliveryPage"),
+                              **_errors(400, 401, 404, 503)},
+            }},
+            "/webhooks/{id}/deliveries/{delivery_id}/retry": {"post": {
+                "operationId": "retryDelivery", "security": _SECURED, "parameters": [
+                    *item_id,
+                    {"name": "delivery_id", "in": "path", "required": True, "schema": _ID}],
+                "responses": {"202": _response("Due now: one more attempt", "Delivery"),
+                              **_errors(401, 404, 429, 503)},
+            }},
+            "/webhooks/{id}/secret": {"post": {
+                "operationId": "rotateWebhookSecret", "security": _SECURED,
+                "parameters": item_id,
+                "responses": {"201": _response("A new secret, shown this once; the old one"
+                                               " also signs for 24 h", "WebhookSecret"),
+                              **_errors(401, 404, 429, 503)},
             }},
             "/products": {
                 "post": {

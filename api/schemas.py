@@ -158,17 +158,21 @@ def parse_body_id(field: str, raw: msgspec.Raw) -> int:
     return int(value)
 
 
-def _check_images(urls: list[str]) -> None:
+def _check_url(field: str, url: str) -> None:
     # The worker parses with the same parser, so what passes here reads the same there.
+    try:
+        parse_image_url(url)
+    except ValueError as error:
+        raise ValueError(f"`{field}` {error}") from None
+    if not _IMAGE_URL.search(url):
+        raise ValueError(f"`{field}` must be an ASCII http(s) URL with a host name (its last"
+                         " label starting with a letter), a dotted IPv4 or a bracketed IPv6"
+                         " address, and a port from 1 to 65535")
+
+
+def _check_images(urls: list[str]) -> None:
     for index, url in enumerate(urls):
-        try:
-            parse_image_url(url)
-        except ValueError as error:
-            raise ValueError(f"`product_images[{index}]` {error}") from None
-        if not _IMAGE_URL.search(url):
-            raise ValueError(f"`product_images[{index}]` must be an ASCII http(s) URL with a"
-                             " host name (its last label starting with a letter), a dotted"
-                             " IPv4 or a bracketed IPv6 address, and a port from 1 to 65535")
+        _check_url(f"product_images[{index}]", url)
 
 
 class UserCreate(Struct, forbid_unknown_fields=True):
@@ -318,6 +322,106 @@ class EventPage(Struct):
     next_after: Annotated[EventId | None, Meta(
         description="the `after` of the next poll: the last item's id, or the `after` given"
                     " when there are none; null only without events and `after`")]
+
+
+WebhookUrl = Annotated[str, Meta(max_length=2048, description="absolute http(s) URL; its"
+                                 " address must be one deliveries may reach",
+                                 extra_json_schema={"pattern": IMAGE_URL_PATTERN})]
+#: An event type, or ``*`` for all of them.
+WebhookEventType = Literal[tuple([*map(str, EventType), "*"])]  # type: ignore[valid-type]
+WebhookEvents = Annotated[list[WebhookEventType], Meta(
+    min_length=1, max_length=16, description="event types, or `[\"*\"]` for every type;"
+    " repeats are dropped, and `*` among others means every type")]
+WebhookDescription = Annotated[str, Meta(max_length=1000, pattern=NO_NUL)]
+
+
+def _webhook_events(types: list[str]) -> list[str]:
+    return ["*"] if "*" in types else list(dict.fromkeys(types))
+
+
+class WebhookCreate(Struct, forbid_unknown_fields=True):
+    url: WebhookUrl
+    events: WebhookEvents
+    description: WebhookDescription | None = None
+
+    def __post_init__(self) -> None:
+        _check_url("url", self.url)
+        self.events = _webhook_events(self.events)
+
+
+class WebhookPatch(Struct, forbid_unknown_fields=True):
+    url: WebhookUrl | UnsetType = UNSET
+    events: WebhookEvents | UnsetType = UNSET
+    description: WebhookDescription | None | UnsetType = UNSET
+    enabled: Annotated[bool, Meta(description="true again clears the failure count")] \
+        | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if self.url is not UNSET:
+            _check_url("url", self.url)
+        if self.events is not UNSET:
+            self.events = _webhook_events(self.events)
+
+    def changes(self) -> dict:
+        return {field: getattr(self, field) for field in self.__struct_fields__
+                if getattr(self, field) is not UNSET}
+
+
+class Webhook(Struct):
+    id: Id
+    url: str
+    events: list[WebhookEventType]
+    description: str | None
+    enabled: bool
+    disabled_reason: Annotated[str | None, Meta(
+        description="why the deliveries disabled it; null while enabled")]
+    consecutive_failures: Annotated[int, Meta(ge=0)]
+    created_at: Timestamp
+
+
+class WebhookList(Struct):
+    items: list[Webhook]
+
+
+class WebhookCreated(Struct):
+    id: Id
+    url: str
+    events: list[WebhookEventType]
+    description: str | None
+    enabled: bool
+    created_at: Timestamp
+    secret: Annotated[str, Meta(pattern="^whsec_", description="shown this once: the key"
+                                " that signs deliveries (Standard Webhooks)")]
+
+
+class WebhookSecret(Struct):
+    id: Id
+    secret: Annotated[str, Meta(pattern="^whsec_", description="shown this once")]
+    previous_secret_expires_at: Annotated[Timestamp, Meta(
+        description="until then deliveries carry a signature with the old secret too")]
+
+
+DeliveryStatus = Literal["pending", "succeeded", "failed"]
+
+
+class Delivery(Struct):
+    id: Id
+    event_id: EventId
+    event_type: EventType
+    status: DeliveryStatus
+    attempts: Annotated[int, Meta(ge=0)]
+    last_status: Annotated[int | None, Meta(description="the receiver's last HTTP status")]
+    last_error: Annotated[str | None, Meta(description="why the last attempt got no answer")]
+    last_response: Annotated[str | None, Meta(
+        description="the start of the receiver's last answer (at most 1 KiB)")]
+    last_attempt_at: Timestamp | None
+    next_attempt_at: Annotated[Timestamp | None, Meta(description="while pending")]
+    created_at: Timestamp
+
+
+class DeliveryPage(Struct):
+    items: list[Delivery]
+    next_cursor: str | None
 
 
 class Error(Struct):

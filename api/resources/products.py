@@ -8,7 +8,7 @@ from msgspec import UNSET
 from api.auth import Authenticator
 from api.bodies import read_body
 from api.catalog import Catalog
-from api.cursor import InvalidCursor, decode_cursor, encode_cursor
+from api.cursor import cursor_param, encode_cursor
 from api.params import (
     ID_MAX,
     bad_parameter,
@@ -58,13 +58,7 @@ class Products:
         if min_price is not None and max_price is not None and min_price > max_price:
             raise bad_parameter("min_price", "at most `max_price`")
         limit = query_int(req, "limit", low=1, high=PAGE_SIZE_MAX, default=DEFAULT_PAGE_SIZE)
-        cursor = req.get_param("cursor")
-        before_id = None
-        if cursor is not None:
-            try:
-                before_id = decode_cursor(cursor, self._cursor_secret)
-            except InvalidCursor:
-                raise bad_parameter("cursor", "a `next_cursor` this API returned") from None
+        before_id = cursor_param(req, self._cursor_secret)
         rows = []
         if user_id <= ID_MAX:  # a larger id cannot exist
             rows = self._catalog.page(

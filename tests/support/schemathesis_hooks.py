@@ -24,9 +24,20 @@ def satisfiable_query(query: dict) -> None:
         query["min_price"], query["max_price"] = high, low
 
 
+def reachable_webhook(body: object) -> None:
+    """Point a webhook body's URL at a name that never resolves, in place: the document cannot
+    say which addresses are blocked (a generated ``http://0.0.0.0`` is a documented 422), and
+    a name that does not resolve is accepted (deliveries resolve again)."""
+    if isinstance(body, dict) and isinstance(body.get("url"), str):
+        body["url"] = "https://receiver.invalid/hook"
+
+
 @schemathesis.hook
 def map_case(ctx, case):  # noqa: ANN001, ANN201 - schemathesis' hook signature
     negative = case.meta is not None and case.meta.is_negative_at(ParameterLocation.QUERY)
     if case.operation.path == "/products" and case.query and not negative:
         satisfiable_query(case.query)
+    body_negative = case.meta is not None and case.meta.is_negative_at(ParameterLocation.BODY)
+    if case.operation.path.startswith("/webhooks") and not body_negative:
+        reachable_webhook(case.body)
     return case

@@ -29,12 +29,17 @@ def described_operations(text: str) -> set[tuple[str, str]]:
     own in the reference; a mention in passing does not count."""
     found = re.findall(r"^(?:### |\| )`(GET|POST|PATCH|PUT|DELETE|HEAD) (/[^`\s?]*)`",
                        text, flags=re.MULTILINE)
-    return {(path, method.lower()) for method, path in found}
+    return {(_as_served(path), method.lower()) for method, path in found}
+
+
+def _as_served(path: str) -> str:
+    """The path with every parameter written ``{id}``, as served_operations writes it."""
+    return re.sub(r"\{\w+\}", "{id}", path)
 
 
 def named_operations(text: str) -> set[tuple[str, str]]:
     """Each `METHOD /path` written anywhere in the reference."""
-    return {(path, method.lower()) for method, path in
+    return {(_as_served(path), method.lower()) for method, path in
             re.findall(r"`(GET|POST|PATCH|PUT|DELETE|HEAD) (/[^`\s?]*)`", text)}
 
 

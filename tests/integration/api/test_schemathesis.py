@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
 
-from tests.support.schemathesis_hooks import satisfiable_query
+from tests.support.schemathesis_hooks import reachable_webhook, satisfiable_query
 
 MAX_EXAMPLES = 100
 
@@ -85,6 +85,8 @@ def test_the_api_does_what_its_document_says(case, owner, fuzzed_server):
         case.path_parameters["id"] = owned
     if case.query and not negative_at(case, ParameterLocation.QUERY):
         satisfiable_query(case.query)
+    if case.path.startswith("/webhooks") and not negative_at(case, ParameterLocation.BODY):
+        reachable_webhook(case.body)
     response = case.call_and_validate(headers={"Authorization": f"Bearer {user['api_key']}"})
     assert response.request.url.startswith(fuzzed_server.url + "/")
     if case.path.endswith("/api-key") and response.status_code == 201:

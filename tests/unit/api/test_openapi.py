@@ -4,6 +4,7 @@ exactly what the server accepts: a value valid by the document is one the server
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import jsonschema_rs
@@ -38,8 +39,9 @@ def test_document_is_valid_openapi():
 
 
 def test_every_served_operation_is_documented_and_nothing_else():
-    documented = {(path, method) for path, item in build_document()["paths"].items()
-                  for method in item}
+    # served_operations writes every path parameter as {id}.
+    documented = {(re.sub(r"\{\w+\}", "{id}", path), method)
+                  for path, item in build_document()["paths"].items() for method in item}
     assert served_operations() == documented
 
 
