@@ -67,6 +67,11 @@ class Settings:
     rerender_grace_days: int = 7
     #: Days events are kept for the feed (SPEC section 8); older ones are pruned.
     events_retention_days: int = 7
+    #: Seconds before each retry of a failed webhook delivery (SPEC section 8); once they are
+    #: spent the delivery is failed.
+    webhook_retry_schedule: tuple[int, ...] = (30, 120, 600, 3600, 21600, 86400)
+    #: Failed deliveries in a row that disable a webhook endpoint.
+    webhook_disable_after: int = 50
     rate_limit_writes_per_minute: int = 600  # per API key; 0: off
     rate_limit_signups_per_minute: int = 20  # per client address; 0: off
     #: How the project's RabbitMQ queues are declared: classic, or quorum (replicated).
@@ -316,6 +321,10 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
                                  defaults.rerender_grace_days),
         events_retention_days=read("EVENTS_RETENTION_DAYS", _positive_int,
                                    defaults.events_retention_days),
+        webhook_retry_schedule=read("WEBHOOK_RETRY_SCHEDULE", _seconds_list,
+                                    defaults.webhook_retry_schedule),
+        webhook_disable_after=read("WEBHOOK_DISABLE_AFTER", _positive_int,
+                                   defaults.webhook_disable_after),
         rate_limit_writes_per_minute=read("RATE_LIMIT_WRITES_PER_MINUTE", _non_negative_int,
                                           defaults.rate_limit_writes_per_minute),
         rate_limit_signups_per_minute=read("RATE_LIMIT_SIGNUPS_PER_MINUTE", _non_negative_int,
@@ -342,6 +351,17 @@ def _non_negative_int(text: str) -> int:
     if value < 0:
         raise ValueError("expected an integer of 0 or more")
     return value
+
+
+def _seconds_list(text: str) -> tuple[int, ...]:
+    """Comma-separated whole seconds, 0 or more each, at least one."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:
+        raise ValueError("expected comma-separated seconds")
+    try:
+        return tuple(_non_negative_int(part) for part in parts)
+    except ValueError:
+        raise ValueError("expected comma-separated whole seconds, each 0 or more") from None
 
 
 def _networks(text: str) -> tuple[str, ...]:

@@ -7,7 +7,8 @@ checked by :mod:`jobs.addresses`, and the connection pinned to the checked IP (H
 and the certificate check keep the name), so DNS rebinding cannot slip past the check.
 Redirects are followed by hand, a few at most, each hop checked again. The body is streamed
 under a byte cap and a whole-download deadline, and cut off when slower than a minimum rate.
-Failures leave as :mod:`jobs.errors` types.
+Failures leave as :mod:`jobs.errors` types. :func:`post` sends a webhook delivery through the
+same guard, following no redirect.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from models.failures import FailureCode
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "product-catalog-image-fetcher/1.0"
+WEBHOOK_USER_AGENT = "product-catalog-webhooks/1.0"
 _HEADERS = {
     "User-Agent": USER_AGENT,
     "Accept": "image/*,*/*;q=0.5",
@@ -99,32 +101,74 @@ def _follow(
 ) -> FetchedImage:
     for _ in range(limits.max_redirects + 1):
         parsed = _parse(url)
-        host = parsed.host
-        if parsed.ip is not None:
-            check_literal(parsed.ip, allow_private=limits.allow_private)
-        if deadline.remaining() <= 0:
-            raise _too_slow(host, "took too long")
-        token = _hop_host.set(host)
-        # The adapter, not Session.send: the latter reads a whole 3xx body into memory even
-        # with allow_redirects=False, and the adapter never follows redirects by itself.
-        try:
-            response = adapter.send(
-                requests.Request("GET", parsed.url, headers=_HEADERS).prepare(),
-                stream=True,
-                timeout=(min(limits.connect_timeout, deadline.remaining()), deadline.remaining()),
-                verify=verify,
-                proxies={},  # environment proxies would connect past the address check
-            )
-        except requests.RequestException as e:
-            raise _translate(e, host, deadline) from e
-        finally:
-            _hop_host.reset(token)
+        response = _send(adapter, requests.Request("GET", parsed.url, headers=_HEADERS),
+                         parsed, limits, deadline, verify)
         with response:
             if not response.is_redirect:
-                return _download(response, parsed.url, host, limits.max_bytes, deadline)
+                return _download(response, parsed.url, parsed.host, limits.max_bytes, deadline)
             url = urljoin(parsed.url, response.headers["Location"])
     raise PermanentFetchError(f"too many redirects (more than {limits.max_redirects})",
                               code=FailureCode.TOO_MANY_REDIRECTS)
+
+
+def _send(adapter: HTTPAdapter, request: requests.Request, parsed: ImageUrl,
+          limits: FetchLimits, deadline: _Deadline, verify: Any) -> requests.Response:
+    """Send one hop to ``parsed`` (its address checked and pinned by the adapter); the
+    response's body is left unread."""
+    host = parsed.host
+    if parsed.ip is not None:
+        check_literal(parsed.ip, allow_private=limits.allow_private)
+    if deadline.remaining() <= 0:
+        raise _too_slow(host, "took too long")
+    token = _hop_host.set(host)
+    # The adapter, not Session.send: the latter reads a whole 3xx body into memory even
+    # with allow_redirects=False, and the adapter never follows redirects by itself.
+    try:
+        return adapter.send(
+            request.prepare(),
+            stream=True,
+            timeout=(min(limits.connect_timeout, deadline.remaining()), deadline.remaining()),
+            verify=verify,
+            proxies={},  # environment proxies would connect past the address check
+        )
+    except requests.RequestException as e:
+        raise _translate(e, host, deadline) from e
+    finally:
+        _hop_host.reset(token)
+
+
+@dataclass(frozen=True)
+class PostAnswer:
+    """A receiver's answer to :func:`post`: its status and the start of its body."""
+
+    status: int
+    body: bytes
+
+
+def post(url: str, body: bytes, headers: dict[str, str], limits: FetchLimits, *,
+         answer_bytes: int = 1024, resolve: Resolver = socket.getaddrinfo) -> PostAnswer:
+    """POST ``body`` to a stranger's ``url`` (a webhook delivery) through the same guard as
+    downloads: the URL parsed by the one parser, its address checked and pinned, the whole
+    exchange within ``limits.total_timeout``. Redirects are not followed (a 3xx is the
+    answer); at most ``answer_bytes`` of the answer are read. Raises :mod:`jobs.errors`
+    fetch errors when no answer came."""
+    adapter = _mount_pinning_adapter(None, limits.allow_private, resolve)
+    try:
+        with _Deadline(limits.total_timeout) as deadline:
+            parsed = _parse(url)
+            request = requests.Request("POST", parsed.url, data=body, headers={
+                "User-Agent": WEBHOOK_USER_AGENT, "Accept-Encoding": "identity", **headers})
+            with _send(adapter, request, parsed, limits, deadline, True) as response:
+                answer = bytearray()
+                try:
+                    while len(answer) < answer_bytes and (
+                            chunk := response.raw.read1(answer_bytes - len(answer))):
+                        answer += chunk
+                except (urllib3.exceptions.HTTPError, OSError):
+                    pass  # the status is the answer; its body is only kept for the log
+                return PostAnswer(response.status_code, bytes(answer))
+    finally:
+        adapter.close()
 
 
 def _parse(url: str) -> ImageUrl:

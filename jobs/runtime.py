@@ -25,6 +25,7 @@ from jobs.relay import OutboxRelay
 from jobs.retention import events_pruner
 from jobs.source_slots import SourceSlots
 from jobs.storage import store_from_settings
+from jobs.webhooks import declare_delivery_actor, deliverer_from_settings, webhook_loops
 from models.db import bind
 
 logger = logging.getLogger(__name__)
@@ -92,8 +93,12 @@ def build_runtime(settings: Settings | None = None, *, relay_in_worker: bool = T
     if relay_in_worker:
         middleware.append(OutboxRelay())
     middleware.append(events_pruner(settings.events_retention_days))
+    middleware.extend(webhook_loops())
     broker = build_broker(settings, middleware=middleware)
     actors = declare_actors(broker, pipeline)
+    # On its own queue (SPEC section 8): `dramatiq jobs.worker` consumes every declared queue,
+    # and `--queues webhooks` gives deliveries worker processes of their own.
+    declare_delivery_actor(broker, deliverer_from_settings(settings))
     check_queue_types(broker, settings.rabbitmq_queue_type)
     return Runtime(settings, broker, pipeline, actors)
 

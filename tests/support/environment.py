@@ -37,6 +37,8 @@ _NAMES = {
     "image_fetch_per_host": "IMAGE_FETCH_PER_HOST",
     "rerender_grace_days": "RERENDER_GRACE_DAYS",
     "events_retention_days": "EVENTS_RETENTION_DAYS",
+    "webhook_retry_schedule": "WEBHOOK_RETRY_SCHEDULE",
+    "webhook_disable_after": "WEBHOOK_DISABLE_AFTER",
     "rate_limit_writes_per_minute": "RATE_LIMIT_WRITES_PER_MINUTE",
     "rate_limit_signups_per_minute": "RATE_LIMIT_SIGNUPS_PER_MINUTE",
     "trusted_proxies": "TRUSTED_PROXIES",

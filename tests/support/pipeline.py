@@ -13,7 +13,7 @@ from tests.support.processes import wait_for
 
 VHOST = "product_catalog_test"
 BUCKET = "test-images"
-QUEUES = ("images", "images.DQ", "images.XQ")
+QUEUES = ("images", "images.DQ", "images.XQ", "webhooks", "webhooks.DQ", "webhooks.XQ")
 
 
 def rabbitmqctl(*args: str) -> subprocess.CompletedProcess:

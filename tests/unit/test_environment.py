@@ -21,6 +21,7 @@ def test_every_setting_survives_the_trip_through_the_environment():
         image_retry_max_backoff_ms=13, image_fetch_connect_timeout=1.5,
         image_fetch_total_timeout=2.5, image_fetch_allow_private=True, image_fetch_min_rate=14,
         image_fetch_per_host=3, rerender_grace_days=0, events_retention_days=3,
+        webhook_retry_schedule=(1, 0, 2), webhook_disable_after=4,
         rate_limit_writes_per_minute=15,
         rate_limit_signups_per_minute=0,
         trusted_proxies=("10.0.0.0/8", "192.0.2.7/32"), rabbitmq_queue_type="quorum",
