@@ -48,8 +48,9 @@ def test_images_go_through_quorum_queues(quorum_settings, pipeline_database, acc
 
     assert product["image_status"] == "done", product["image_errors"]
     declared = queue_types()
-    assert {name: kind for name, (kind, _) in declared.items()} == {
-        "images": "quorum", "images.DQ": "quorum", "images.XQ": "quorum"}
+    # The webhooks queue too: every queue a worker declares.
+    assert {name: kind for name, (kind, _) in declared.items()} == dict.fromkeys(
+        QUEUES, "quorum")
     assert all("x-delivery-limit" in arguments for _, arguments in declared.values())
 
 
