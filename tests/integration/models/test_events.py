@@ -5,7 +5,6 @@ pruning in batches from two processes at once."""
 from __future__ import annotations
 
 import threading
-import time
 from decimal import Decimal
 
 import pytest
@@ -25,6 +24,7 @@ from models.products import (
     update_product,
     write_copy,
 )
+from tests.support.processes import wait_for
 
 A, B = "https://img.example/a.jpg", "https://img.example/b.jpg"
 FAILURE = ImageFailure(FailureCode.HTTP_STATUS, "HTTP 404 from img.example", False, 1, 404)
@@ -43,13 +43,7 @@ def _all(user_id: int) -> list:
 
 
 def _until(check, what: str):
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_for(check, timeout=DEADLINE, interval=0.02, message=what)
 
 
 def test_each_commit_bumps_the_version_once_and_its_events_share_it(clean_database):

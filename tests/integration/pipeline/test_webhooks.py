@@ -6,12 +6,12 @@ standardwebhooks' own verifier. The retry schedule is shortened by settings."""
 from __future__ import annotations
 
 import base64
-import time
 
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from jobs.webhooks import Deliverer
+from tests.support.processes import wait_for
 from tests.support.webhook_receiver import CLOSE, FAIL, OK, WebhookReceiver
 
 DEADLINE = 60.0
@@ -52,13 +52,7 @@ def log(api, account, hook: dict) -> list[dict]:
 
 
 def until(check, what: str, timeout: float = DEADLINE):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"never: {what} (last: {value!r})")
+    return wait_for(check, timeout=timeout, interval=0.1, message=what)
 
 
 def settled(api, account, hook, status: str, count: int = 1) -> list[dict]:
