@@ -98,6 +98,8 @@ _COLUMNS = ", ".join(ProductRow._fields)
 _RETURNING = [Product._meta.fields[name] for name in ProductRow._fields]
 _GET_SQL = f"SELECT {_COLUMNS} FROM products WHERE id = %s"
 _LOCK_SQL = f"SELECT {_COLUMNS} FROM products WHERE id = %s FOR UPDATE"
+_LOCK_STATE_SQL = ("SELECT product_images, compressed_product_images, image_failures"
+                   " FROM products WHERE id = %s FOR UPDATE")
 _BUMP = SQL(BUMP_VERSION.partition(" = ")[2])
 
 
@@ -119,12 +121,17 @@ def _transaction() -> Iterator[None]:
         yield
 
 
-def _pending(product: ProductRow) -> bool:
-    return image_state(product.product_images, product.compressed_product_images,
-                       product.image_failures)[0] == "pending"
+def _pending(images: Sequence[str], copies: Sequence[str | None],
+             failures: Mapping[str, dict | str]) -> bool:
+    return image_state(images, copies, failures)[0] == "pending"
 
 
-def _record_change(before: ProductRow, after: ProductRow, event_type: EventType,
+def _row_pending(product: ProductRow) -> bool:
+    return _pending(product.product_images, product.compressed_product_images,
+                    product.image_failures)
+
+
+def _record_change(was_pending: bool, after: ProductRow, event_type: EventType,
                    url: str | None = None) -> None:
     """The change's event (an image event names ``url`` and where it stands), and
     ``product.images.finished`` when the change took the product out of ``pending``."""
@@ -133,7 +140,7 @@ def _record_change(before: ProductRow, after: ProductRow, event_type: EventType,
     else:
         record(after.id, event_type, source_url=url,
                image_indexes=[i for i, each in enumerate(after.product_images) if each == url])
-    if _pending(before) and not _pending(after):
+    if was_pending and not _row_pending(after):
         record(after.id, EventType.IMAGES_FINISHED)
 
 
@@ -236,7 +243,7 @@ def update_product(product: ProductRow, changes: dict) -> tuple[ProductRow, list
     query = Product.update(values).where(Product.id == product.id).returning(*_RETURNING)
     with _transaction():
         updated = ProductRow(*next(iter(query.tuples().execute())))
-        _record_change(product, updated, EventType.UPDATED)
+        _record_change(_row_pending(product), updated, EventType.UPDATED)
     return updated, to_queue
 
 
@@ -319,7 +326,8 @@ def _change_image(product_id: int, url: str, event_type: EventType, assignments:
     """One conditional UPDATE of a product's image state, with its events; False when the
     condition left the product as it was (or there is none)."""
     with _transaction():
-        before = db.execute_sql(_LOCK_SQL, (product_id,)).fetchone()
+        # Only what image_status needs: the rendition sets are the bulk of a row.
+        before = db.execute_sql(_LOCK_STATE_SQL, (product_id,)).fetchone()
         if before is None:
             return False
         row = db.execute_sql(
@@ -328,7 +336,7 @@ def _change_image(product_id: int, url: str, event_type: EventType, assignments:
             (*values, product_id, *condition_values)).fetchone()
         if row is None:
             return False
-        _record_change(ProductRow(*before), ProductRow(*row), event_type, url)
+        _record_change(_pending(*before), ProductRow(*row), event_type, url)
     return True
 
 
