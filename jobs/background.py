@@ -1,6 +1,6 @@
 """Loops that run in a thread of every worker process, from its boot to its shutdown: the
-events pruner today; the outbox relay and the webhook delivery loop have the same shape and
-can run through :class:`BackgroundLoop` too."""
+events pruner and the webhook fan-out and dispatcher (the outbox relay has the same shape and
+could run through :class:`BackgroundLoop` too)."""
 
 from __future__ import annotations
 
