@@ -72,6 +72,22 @@ class Settings:
     webhook_retry_schedule: tuple[int, ...] = (30, 120, 600, 3600, 21600, 86400)
     #: Failed deliveries in a row that disable a webhook endpoint.
     webhook_disable_after: int = 50
+    #: The live events stream's port (SPEC section 8), a process of its own.
+    events_port: int = 8090
+    #: Origins whose pages may open the stream (CORS); none by default.
+    events_cors_origins: tuple[str, ...] = ()
+    #: Seconds a stream token from POST /users/{id}/stream-tokens stays good.
+    stream_token_ttl_seconds: int = 600
+    #: Seconds between the comment lines that keep an idle stream open through proxies.
+    events_heartbeat_seconds: float = 15.0
+    #: Seconds between the stream process's reads of the events table while streams are
+    #: open: what a missed wake-up costs at most.
+    events_poll_seconds: float = 5.0
+    #: How renditions pick their encoder quality: "fixed" (image_quality) or "target" (the
+    #: lowest quality whose perceptual score reaches image_quality_target).
+    image_quality_mode: str = "fixed"
+    #: The score target mode aims for, on the SSIMULACRA2 scale (0-100, higher is better).
+    image_quality_target: float = 70.0
     rate_limit_writes_per_minute: int = 600  # per API key; 0: off
     rate_limit_signups_per_minute: int = 20  # per client address; 0: off
     #: How the project's RabbitMQ queues are declared: classic, or quorum (replicated).
@@ -190,6 +206,31 @@ def _queue_type(text: str) -> str:
     if value not in ("classic", "quorum"):
         raise ValueError("expected classic or quorum")
     return value
+
+
+def _quality_mode(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("fixed", "target"):
+        raise ValueError("expected fixed or target")
+    return value
+
+
+def _score(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 100:
+        raise ValueError("expected a score above 0 and at most 100")
+    return value
+
+
+def _origins(text: str) -> tuple[str, ...]:
+    """Comma-separated origins (``https://shop.example``), or ``*`` for any."""
+    origins = tuple(dict.fromkeys(part.strip().rstrip("/") for part in text.split(",")
+                                  if part.strip()))
+    for origin in origins:
+        if origin != "*" and (origin.split("://", 1)[0] not in ("http", "https")
+                              or "://" not in origin or "/" in origin.split("://", 1)[1]):
+            raise ValueError("expected comma-separated origins like https://shop.example, or *")
+    return origins
 
 
 def _log_level(text: str) -> str:
@@ -325,6 +366,16 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
                                     defaults.webhook_retry_schedule),
         webhook_disable_after=read("WEBHOOK_DISABLE_AFTER", _positive_int,
                                    defaults.webhook_disable_after),
+        events_port=read("EVENTS_PORT", _port, defaults.events_port),
+        events_cors_origins=read("EVENTS_CORS_ORIGINS", _origins, defaults.events_cors_origins),
+        stream_token_ttl_seconds=read("STREAM_TOKEN_TTL_SECONDS", _positive_int,
+                                      defaults.stream_token_ttl_seconds),
+        events_heartbeat_seconds=read("EVENTS_HEARTBEAT_SECONDS", _positive_float,
+                                      defaults.events_heartbeat_seconds),
+        events_poll_seconds=read("EVENTS_POLL_SECONDS", _positive_float,
+                                 defaults.events_poll_seconds),
+        image_quality_mode=read("IMAGE_QUALITY_MODE", _quality_mode, defaults.image_quality_mode),
+        image_quality_target=read("IMAGE_QUALITY_TARGET", _score, defaults.image_quality_target),
         rate_limit_writes_per_minute=read("RATE_LIMIT_WRITES_PER_MINUTE", _non_negative_int,
                                           defaults.rate_limit_writes_per_minute),
         rate_limit_signups_per_minute=read("RATE_LIMIT_SIGNUPS_PER_MINUTE", _non_negative_int,
