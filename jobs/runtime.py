@@ -25,7 +25,12 @@ from jobs.relay import OutboxRelay
 from jobs.retention import events_pruner
 from jobs.source_slots import SourceSlots
 from jobs.storage import store_from_settings
-from jobs.webhooks import declare_delivery_actor, deliverer_from_settings, webhook_loops
+from jobs.webhooks import (
+    SharedThreadsWarning,
+    declare_delivery_actor,
+    deliverer_from_settings,
+    webhook_loops,
+)
 from models.db import bind
 
 logger = logging.getLogger(__name__)
@@ -94,6 +99,7 @@ def build_runtime(settings: Settings | None = None, *, relay_in_worker: bool = T
         middleware.append(OutboxRelay())
     middleware.append(events_pruner(settings.events_retention_days))
     middleware.extend(webhook_loops())
+    middleware.append(SharedThreadsWarning())
     broker = build_broker(settings, middleware=middleware)
     actors = declare_actors(broker, pipeline)
     # On its own queue (SPEC section 8): `dramatiq jobs.worker` consumes every declared queue,

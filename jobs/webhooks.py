@@ -38,6 +38,7 @@ from jobs.errors import ImageJobError
 from jobs.fetch import FetchLimits, post
 from models import events, webhooks
 from models.events import EventRow
+from models.jobs import IMAGE_QUEUE
 from models.webhooks import Attempt
 
 logger = logging.getLogger(__name__)
@@ -178,6 +179,22 @@ def webhook_loops() -> list[BackgroundLoop]:
                                                         name="dispatch"),
                        name="webhook-dispatch"),
     ]
+
+
+class SharedThreadsWarning(dramatiq.Middleware):
+    """Says at boot when one worker process consumes both the image queue and the webhooks
+    queue: its threads are shared, so receivers that hang for their 10 s would hold threads
+    that images wait for (SPEC section 8 wants them apart: ``--queues images`` and
+    ``--queues webhooks``, as the Procfile and compose run them)."""
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        queues = worker.consumer_whitelist
+        if not queues or {IMAGE_QUEUE, WEBHOOK_QUEUE} <= set(queues):
+            logger.warning(
+                "this worker consumes both the %s and the %s queue, so slow webhook receivers"
+                " can hold threads images need; run `dramatiq jobs.worker --queues %s` and"
+                " `dramatiq jobs.worker --queues %s` apart", IMAGE_QUEUE, WEBHOOK_QUEUE,
+                IMAGE_QUEUE, WEBHOOK_QUEUE, extra={"event": "shared_worker_threads"})
 
 
 def deliverer_from_settings(settings: Settings) -> Deliverer:

@@ -166,6 +166,7 @@ def run_config(*, database_url: str, broker_url: str, tmp_path: Path) -> RunConf
         "dramatiq_prom_host": "127.0.0.1",
         "dramatiq_prom_port": str(free_port()),
         "dramatiq_prom_db": str(metrics),
+        "WEBHOOKS_PROM_PORT": str(free_port()),
     }
     return RunConfig(env=env, api_port=api_port, s3_endpoint=s3_endpoint,
                      first_port=first_port)
