@@ -5,7 +5,8 @@ works from the durable archive in PostgreSQL.
     python -m jobs.deadletters replay --all | MESSAGE_ID...
     python -m jobs.deadletters purge --all | MESSAGE_ID...
 
-``replay`` queues each job again through the outbox with a fresh retry budget and makes the
+``replay`` and ``purge`` are :mod:`core.dead_letters`'s, which the admin endpoints use too: replay
+queues each job again through the outbox with a fresh retry budget and makes the
 image pending again (its error cleared); ``purge`` drops the record. RabbitMQ's own copy in
 ``images.XQ`` expires by itself after seven days; the archive is what counts.
 """
@@ -14,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import uuid
 
 import dramatiq
 
 from core.cache import ProductCache, cache_from_settings
+from core.dead_letters import is_message_id, purge, replay
 from core.logs import configure_logging
 from core.settings import Settings, load_or_exit
 from core.unit_of_work import unit_of_work
@@ -26,11 +27,10 @@ from jobs.errors import ImageJobError, PermanentError
 from jobs.events import JobContext, logger
 from jobs.metrics import ImageMetrics
 from models.db import bind
-from models.dead_letters import DeadLetter, archive, list_all, take
+from models.dead_letters import DeadLetter, archive, list_all
 from models.failures import FailureCode, ImageFailure
 from models.jobs import PROCESS_IMAGE, ImageJob, payload_of
-from models.outbox import add_job
-from models.products import clear_image_failure, has_copy, record_image_failure
+from models.products import has_copy, record_image_failure
 
 
 def record_dead_letter(message: dramatiq.Message, exception: BaseException | None, *,
@@ -102,32 +102,10 @@ def failure_reason(exception: BaseException | None, *, attempts: int) -> str:
     return f"internal error (gave up after {attempts} attempts)"
 
 
-def replay(message_ids: list[str] | None, cache: ProductCache) -> list[DeadLetter]:
-    """Queue the dead letters again (all when ``message_ids`` is None)."""
-    with unit_of_work(cache) as work:
-        letters = take(message_ids)
-        for letter in letters:
-            if letter.actor_name == PROCESS_IMAGE and letter.product_id and letter.image_url:
-                clear_image_failure(letter.product_id, letter.image_url)
-            # A new message id: the replay is a new delivery with its own retry budget.
-            add_job(letter.actor_name, letter.kwargs, queue_name=letter.queue_name,
-                    message_id=str(uuid.uuid4()))
-            if letter.product_id:
-                work.invalidate(letter.product_id)
-    return letters
-
-
-def purge(message_ids: list[str] | None) -> list[DeadLetter]:
-    with unit_of_work():
-        return take(message_ids)
-
-
 def _valid_ids(ids: list[str]) -> list[str]:
     for message_id in ids:
-        try:
-            uuid.UUID(message_id)
-        except ValueError:
-            raise SystemExit(f"not a message id: {message_id!r}") from None
+        if not is_message_id(message_id):
+            raise SystemExit(f"not a message id: {message_id!r}")
     return ids
 
 
