@@ -35,13 +35,26 @@ def _signature(payload: bytes, secret: bytes) -> bytes:
 
 def encode_cursor(last_id: int, secret: bytes) -> str:
     """A cursor that resumes after ``last_id`` in newest-first order."""
-    payload = str(last_id).encode()
-    token = payload + b"." + _signature(payload, secret)
-    return base64.urlsafe_b64encode(token).rstrip(b"=").decode()
+    return encode_key(str(last_id), secret)
 
 
 def decode_cursor(cursor: str, secret: bytes) -> int:
     """The id a cursor resumes after; raises :class:`InvalidCursor`."""
+    try:
+        return int(decode_key(cursor, secret))
+    except ValueError as error:
+        raise InvalidCursor(cursor) from error
+
+
+def encode_key(key: str, secret: bytes) -> str:
+    """A cursor carrying ``key``, the sort key of a page's last row, as text."""
+    payload = key.encode()
+    token = payload + b"." + _signature(payload, secret)
+    return base64.urlsafe_b64encode(token).rstrip(b"=").decode()
+
+
+def decode_key(cursor: str, secret: bytes) -> str:
+    """The key of a cursor from :func:`encode_key`; raises :class:`InvalidCursor`."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload, signature = raw[: -_SIGNATURE_BYTES - 1], raw[-_SIGNATURE_BYTES:]
@@ -49,6 +62,6 @@ def decode_cursor(cursor: str, secret: bytes) -> int:
             signature, _signature(payload, secret)
         ):
             raise InvalidCursor(cursor)
-        return int(payload)
+        return payload.decode()
     except (ValueError, TypeError) as error:
         raise InvalidCursor(cursor) from error

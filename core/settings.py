@@ -41,7 +41,7 @@ class Settings:
     s3_secure: bool = False
     s3_bucket: str = "product-images"
     s3_access_key: str = "minioadmin"
-    s3_secret_key: str = "minioadmin"
+    s3_secret_key: str = dataclasses.field(default="minioadmin", repr=False)
     s3_public_url: str = "http://127.0.0.1:9000/product-images"
     cache_enabled: bool = True
     cache_ttl_seconds: int = 300
@@ -94,7 +94,11 @@ class Settings:
     rabbitmq_queue_type: str = "classic"
     #: Proxies whose X-Forwarded-For is believed (addresses or networks); none by default.
     trusted_proxies: tuple[str, ...] = ()
-    api_key_secret: str = DEVELOPMENT_API_KEY_SECRET
+    # Secrets stay out of repr, so a logged or printed Settings cannot leak them.
+    api_key_secret: str = dataclasses.field(default=DEVELOPMENT_API_KEY_SECRET, repr=False)
+    #: The operators' bearer token of /admin and the console's operator view (SPEC section
+    #: 10); "" turns them off (404), never open.
+    operator_token: str = dataclasses.field(default="", repr=False)
     log_level: str = "INFO"
     port: int = 8080
 
@@ -231,6 +235,13 @@ def _origins(text: str) -> tuple[str, ...]:
                               or "://" not in origin or "/" in origin.split("://", 1)[1]):
             raise ValueError("expected comma-separated origins like https://shop.example, or *")
     return origins
+
+
+def _operator_token(text: str) -> str:
+    # Guessable tokens would open the operators' endpoints to anyone who tries a few.
+    if len(text.strip()) < 16:
+        raise ValueError("expected at least 16 characters (e.g. `openssl rand -hex 32`)")
+    return text.strip()
 
 
 def _log_level(text: str) -> str:
@@ -384,6 +395,7 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         rabbitmq_queue_type=read("RABBITMQ_QUEUE_TYPE", _queue_type,
                                  defaults.rabbitmq_queue_type),
         api_key_secret=read("API_KEY_SECRET", _non_empty, defaults.api_key_secret),
+        operator_token=read("OPERATOR_TOKEN", _operator_token, defaults.operator_token),
         log_level=read("LOG_LEVEL", _log_level, defaults.log_level),
         port=read("PORT", _port, defaults.port),
     )

@@ -62,3 +62,20 @@ def take(message_ids: list[str] | None) -> list[DeadLetter]:
             (message_ids,),
         )
     return sorted((DeadLetter(*row) for row in cursor.fetchall()), key=lambda d: d.failed_at)
+
+
+def page(before: tuple[datetime, str] | None, limit: int) -> list[DeadLetter]:
+    """One page of the archive, newest first, after the letter ``before`` names (its
+    ``failed_at`` and ``message_id``, the page's order)."""
+    where, params = "", []
+    if before is not None:
+        where = " WHERE (failed_at, message_id::text) < (%s, %s)"
+        params = [before[0], before[1]]
+    cursor = db.execute_sql(
+        f"SELECT {_COLUMNS} FROM dead_letters{where}"
+        " ORDER BY failed_at DESC, message_id::text DESC LIMIT %s", (*params, limit))
+    return [DeadLetter(*row) for row in cursor.fetchall()]
+
+
+def count() -> int:
+    return db.execute_sql("SELECT count(*) FROM dead_letters").fetchone()[0]

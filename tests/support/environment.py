@@ -51,6 +51,7 @@ _NAMES = {
     "trusted_proxies": "TRUSTED_PROXIES",
     "rabbitmq_queue_type": "RABBITMQ_QUEUE_TYPE",
     "api_key_secret": "API_KEY_SECRET",
+    "operator_token": "OPERATOR_TOKEN",
     "log_level": "LOG_LEVEL",
 }
 

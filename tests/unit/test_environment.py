@@ -28,10 +28,19 @@ def test_every_setting_survives_the_trip_through_the_environment():
         rate_limit_writes_per_minute=15,
         rate_limit_signups_per_minute=0,
         trusted_proxies=("10.0.0.0/8", "192.0.2.7/32"), rabbitmq_queue_type="quorum",
-        api_key_secret="x" * 40,
+        api_key_secret="x" * 40, operator_token="o" * 20,
         log_level="DEBUG")
     assert {f.name for f in dataclasses.fields(Settings) if getattr(changed, f.name)
             == getattr(Settings(), f.name)} == {"port"}  # every other field is off its default
 
     assert from_env(settings_env(changed)) == changed
     assert set(settings_env(changed)) <= known_names()
+
+
+def test_secrets_stay_out_of_the_settings_repr():
+    settings = Settings(api_key_secret="k" * 40, s3_secret_key="s3-secret-value",
+                        operator_token="t" * 20)
+
+    shown = repr(settings)
+
+    assert "k" * 40 not in shown and "s3-secret-value" not in shown and "t" * 20 not in shown
