@@ -18,6 +18,8 @@ from api.head import HeadAsGet
 from api.metrics import Metrics, RequestMetrics, count_cache_result
 from api.middleware import DatabaseConnections, RequestLog, UnreadBodies
 from api.openapi import OpenApi
+from api.operator import OperatorGate
+from api.resources.admin import Admin
 from api.resources.events import Events
 from api.resources.health import Health, Readiness
 from api.resources.products import Products
@@ -87,6 +89,12 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
                                            cluster=settings.uses_redis_cluster)),
         "broker": broker_check(settings.broker_urls),
     }))
+    admin = Admin(gate=OperatorGate(settings.operator_token), cache=cache,
+                  broker_urls=settings.broker_urls, cursor_secret=cursor_secret)
+    app.add_route("/admin/dead-letters", admin, suffix="dead_letters")
+    app.add_route("/admin/dead-letters/replay", admin, suffix="replay")
+    app.add_route("/admin/dead-letters/purge", admin, suffix="purge")
+    app.add_route("/admin/pipeline", admin, suffix="pipeline")
     app.add_route("/openapi.json", OpenApi())
     app.add_route("/metrics", Metrics(outbox_depth=outbox_depth))
     return app

@@ -6,6 +6,7 @@ import msgspec
 
 from api import schemas
 from api.params import INTEGER_MAX, TEXT_MAX_LENGTH
+from api.resources.admin import PAGE_SIZE_MAX as ADMIN_PAGE_MAX
 from api.resources.events import PAGE_SIZE_MAX as EVENTS_PAGE_MAX
 from api.resources.events import TYPES_MAX_LENGTH
 from api.resources.webhooks import PAGE_SIZE_MAX as DELIVERIES_PAGE_MAX
@@ -61,6 +62,7 @@ _PRICE_BOUND = {"type": "string", "pattern": schemas.PRICE_PATTERN}
 _LOCATION = {"Location": {"schema": {"type": "string"}}}
 _X_CACHE = {"X-Cache": {"schema": {"type": "string", "enum": ["HIT", "MISS"]}}}
 _SECURED = [{"apiKey": []}]
+_OPERATOR = [{"operatorToken": []}]
 _TYPE = "|".join(each.replace(".", "\\.") for each in EventType)
 _TYPES_PATTERN = f"^({_TYPE})(,({_TYPE}))*$"
 
@@ -68,6 +70,18 @@ _TYPES_PATTERN = f"^({_TYPE})(,({_TYPE}))*$"
 def _query(name: str, schema: dict, *, required: bool = False, description: str = "") -> dict:
     return {"name": name, "in": "query", "required": required, "schema": schema,
             "description": description}
+
+
+def _some_or_all(selection: dict) -> dict:
+    """DeadLetterSelection as the body it is: ids, or ``all: true``, never both (msgspec
+    writes one object with both fields optional; the struct checks the rule)."""
+    ids = {**selection["properties"]["message_ids"], "minItems": 1}
+    return {"description": selection.get("description", ""), "oneOf": [
+        {"type": "object", "properties": {"message_ids": ids}, "required": ["message_ids"],
+         "additionalProperties": False},
+        {"type": "object", "properties": {"all": {"const": True}}, "required": ["all"],
+         "additionalProperties": False},
+    ]}
 
 
 def build_document() -> dict:
@@ -78,9 +92,12 @@ def build_document() -> dict:
          schemas.Event, schemas.EventPage, schemas.WebhookCreate, schemas.WebhookPatch,
          schemas.Webhook, schemas.WebhookList, schemas.WebhookCreated, schemas.WebhookSecret,
          schemas.Delivery, schemas.DeliveryPage, schemas.Error,
+         schemas.DeadLetterSelection, schemas.DeadLetterPage, schemas.DeadLettersReplayed,
+         schemas.DeadLettersPurged, schemas.PipelineState,
          schemas.Readiness],
         ref_template=_REF,
     )
+    components["DeadLetterSelection"] = _some_or_all(components["DeadLetterSelection"])
     item_id = [{"name": "id", "in": "path", "required": True, "schema": _ID}]
     # Every authenticated write, and sign-up, takes a token from a rate-limit bucket.
     write = _errors(400, 401, 413, 415, 422, 429, 503)
@@ -90,7 +107,12 @@ def build_document() -> dict:
                  "description": "Products with asynchronously compressed images."},
         "components": {
             "schemas": components,
-            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "apiKey": {"type": "http", "scheme": "bearer"},
+                "operatorToken": {"type": "http", "scheme": "bearer",
+                                  "description": "OPERATOR_TOKEN; without one configured the"
+                                                 " operator endpoints answer 404"},
+            },
         },
         "paths": {
             "/users": {"post": {
@@ -171,6 +193,35 @@ def build_document() -> dict:
                 ],
                 "responses": {"200": _response("Newest first", "DeliveryPage"),
                               **_errors(400, 401, 404, 503)},
+            }},
+            "/admin/dead-letters": {"get": {
+                "operationId": "listDeadLetters", "security": _OPERATOR, "parameters": [
+                    _query("limit", {"type": "integer", "minimum": 1,
+                                     "maximum": ADMIN_PAGE_MAX}),
+                    _query("cursor", {"type": "string"},
+                           description="a next_cursor from an earlier page"),
+                ],
+                "responses": {"200": _response("The archive, newest first", "DeadLetterPage"),
+                              **_errors(400, 401, 404, 503)},
+            }},
+            "/admin/dead-letters/replay": {"post": {
+                "operationId": "replayDeadLetters", "security": _OPERATOR,
+                "requestBody": _body("DeadLetterSelection"),
+                "responses": {"200": _response("Queued again, each as a new job; their images"
+                                               " are pending again", "DeadLettersReplayed"),
+                              **_errors(400, 401, 404, 413, 415, 422, 503)},
+            }},
+            "/admin/dead-letters/purge": {"post": {
+                "operationId": "purgeDeadLetters", "security": _OPERATOR,
+                "requestBody": _body("DeadLetterSelection"),
+                "responses": {"200": _response("Dropped from the archive", "DeadLettersPurged"),
+                              **_errors(400, 401, 404, 413, 415, 422, 503)},
+            }},
+            "/admin/pipeline": {"get": {
+                "operationId": "getPipeline", "security": _OPERATOR,
+                "responses": {"200": _response("Depths and the last hour's failures",
+                                               "PipelineState"),
+                              **_errors(401, 404, 503)},
             }},
             "/webhooks/{id}/deliveries/{delivery_id}/retry": {"post": {
                 "operationId": "retryDelivery", "security": _SECURED, "parameters": [

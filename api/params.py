@@ -42,6 +42,17 @@ def bad_parameter(name: str, rule: str) -> falcon.HTTPBadRequest:
     )
 
 
+def refuse_unknown_parameters(req: falcon.Request, known: frozenset[str], what: str) -> None:
+    """400 for a query parameter ``what`` does not take: a misspelt one read as absent would
+    quietly change the answer (a feed restarted from its beginning, a page from its top)."""
+    unknown = sorted(set(req.params) - known)
+    if unknown:
+        raise falcon.HTTPBadRequest(
+            title="Invalid query parameter",
+            description=f"Unknown query parameter `{unknown[0][:64]}`; {what} takes "
+                        + ", ".join(f"`{name}`" for name in sorted(known)) + ".")
+
+
 def query_int(req: falcon.Request, name: str, *, low: int, high: int | None = None,
               default: int | None = None) -> int | None:
     raw = req.get_param(name)

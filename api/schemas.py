@@ -424,6 +424,75 @@ class DeliveryPage(Struct):
     next_cursor: str | None
 
 
+#: Dead letters are named by their message's id, a UUID.
+MessageId = Annotated[str, Meta(pattern="^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                                "[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
+DeadLetterCode = Annotated[str | None, Meta(
+    description="a product error code (see ImageError); null for a letter archived before"
+                " codes were recorded")]
+
+
+class DeadLetterSelection(Struct, forbid_unknown_fields=True):
+    """Which dead letters an operator replays or purges: some, by id, or all of them."""
+
+    message_ids: Annotated[list[MessageId], Meta(max_length=1000)] | UnsetType = UNSET
+    all: bool = False
+
+    def __post_init__(self) -> None:
+        if self.all == (self.message_ids is not UNSET):
+            raise ValueError("give `message_ids` (a list of message ids) or `\"all\": true`,"
+                             " not both or neither")
+        if self.message_ids is not UNSET and not self.message_ids:
+            raise ValueError("`message_ids` must name at least one message")
+
+
+class DeadLetterItem(Struct):
+    message_id: MessageId
+    actor: str
+    product_id: Id | None
+    url: str | None
+    code: DeadLetterCode
+    http_status: int | None
+    reason: str
+    attempts: Annotated[int, Meta(ge=0)]
+    failed_at: Timestamp
+
+
+class DeadLetterPage(Struct):
+    items: list[DeadLetterItem]
+    next_cursor: str | None
+    total: Annotated[int, Meta(ge=0, description="dead letters in the archive")]
+
+
+class DeadLettersReplayed(Struct):
+    replayed: list[MessageId]
+    not_found: list[MessageId]
+
+
+class DeadLettersPurged(Struct):
+    purged: list[MessageId]
+    not_found: list[MessageId]
+
+
+class FailureCount(Struct):
+    code: DeadLetterCode
+    count: Annotated[int, Meta(ge=1)]
+
+
+class PipelineState(Struct):
+    outbox_depth: Annotated[int, Meta(ge=0, description="jobs not yet handed to RabbitMQ")]
+    broker: Literal["ok", "unavailable"]
+    image_queue_depth: Annotated[Annotated[int, Meta(ge=0)] | None, Meta(
+        description="image jobs ready in RabbitMQ; null when the broker is unavailable or"
+                    " the queue not declared yet")]
+    image_retry_depth: Annotated[Annotated[int, Meta(ge=0)] | None, Meta(
+        description="image jobs waiting for a delayed retry")]
+    webhook_queue_depth: Annotated[int, Meta(ge=0)] | None
+    dead_letters: Annotated[int, Meta(ge=0)]
+    failures_last_hour: Annotated[list[FailureCount], Meta(
+        description="images that failed for good in the last hour, by code, most first")]
+
+
 class Error(Struct):
     title: str
     description: str

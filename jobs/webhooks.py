@@ -38,12 +38,11 @@ from jobs.errors import ImageJobError
 from jobs.fetch import FetchLimits, post
 from models import events, webhooks
 from models.events import EventRow
-from models.jobs import IMAGE_QUEUE
+from models.jobs import IMAGE_QUEUE, WEBHOOK_QUEUE
 from models.webhooks import Attempt
 
 logger = logging.getLogger(__name__)
 
-WEBHOOK_QUEUE = "webhooks"
 DELIVER_WEBHOOK = "deliver_webhook"
 #: A delivery's whole exchange with the receiver (SPEC section 8).
 TOTAL_TIMEOUT = 10.0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import falcon
 
 from api.auth import Authenticator
-from api.params import bad_parameter, path_id, query_int
+from api.params import bad_parameter, path_id, query_int, refuse_unknown_parameters
 from core.events import InvalidEventId, event_document, event_id, parse_event_id
 from core.representation import dumps
 from models import events
@@ -36,13 +36,7 @@ class Events:
         if caller != target:
             raise falcon.HTTPForbidden(title="Forbidden",
                                        description="Only the user's own key reads its events.")
-        unknown = sorted(set(req.params) - PARAMETERS)
-        if unknown:
-            # A misspelt `after` read as none would restart the feed from its beginning.
-            raise falcon.HTTPBadRequest(
-                title="Invalid query parameter",
-                description=f"Unknown query parameter `{unknown[0][:64]}`; the feed takes "
-                            + ", ".join(f"`{name}`" for name in sorted(PARAMETERS)) + ".")
+        refuse_unknown_parameters(req, PARAMETERS, "the feed")
         limit = query_int(req, "limit", low=1, high=PAGE_SIZE_MAX, default=DEFAULT_PAGE_SIZE)
         types = _types(req.get_param("types"))
         raw_after = req.get_param("after")
