@@ -32,12 +32,15 @@ ENV_EXAMPLE = ROOT / ".env.example"
 
 ONE_SHOTS = {"minio-setup", "migrate", "migrate-cluster"}
 RABBITMQ_NODES = ("rabbitmq-1", "rabbitmq-2", "rabbitmq-3")
-LONG_RUNNING = {"postgres", "redis", "rabbitmq", "minio", "api", "worker", "api-cluster",
-                "worker-cluster", *RABBITMQ_NODES}
-APP_SERVICES = ("api", "worker", "migrate")
+LONG_RUNNING = {"postgres", "redis", "rabbitmq", "minio", "api", "worker", "webhook-worker",
+                "api-cluster", "worker-cluster", "webhook-worker-cluster", *RABBITMQ_NODES}
+APP_SERVICES = ("api", "worker", "webhook-worker", "migrate")
 #: The services of `docker compose --profile cluster up`, beside the default ones.
-CLUSTER_PROFILE = {"api-cluster", "worker-cluster", "migrate-cluster", *RABBITMQ_NODES}
-CLUSTER_APP = ("api-cluster", "worker-cluster", "migrate-cluster")
+CLUSTER_PROFILE = {"api-cluster", "worker-cluster", "webhook-worker-cluster", "migrate-cluster",
+                   *RABBITMQ_NODES}
+CLUSTER_APP = ("api-cluster", "worker-cluster", "webhook-worker-cluster", "migrate-cluster")
+#: The queues the actors are declared on (jobs.images, jobs.webhooks).
+QUEUES = ("images", "webhooks")
 HEALTHY = "service_healthy"
 COMPLETED = "service_completed_successfully"
 
@@ -48,15 +51,16 @@ PUBLISHED = {8080: "api", 8081: "api-cluster", 5672: "rabbitmq", 15672: "rabbitm
 DEPENDENCIES = {
     "api": {"migrate": COMPLETED, "redis": HEALTHY, "rabbitmq": HEALTHY,
             "minio-setup": COMPLETED},
-    "worker": {"migrate": COMPLETED, "redis": HEALTHY, "rabbitmq": HEALTHY,
-               "minio-setup": COMPLETED},
+    **{name: {"migrate": COMPLETED, "redis": HEALTHY, "rabbitmq": HEALTHY,
+              "minio-setup": COMPLETED}
+       for name in ("worker", "webhook-worker")},
     "migrate": {"postgres": HEALTHY},
     "migrate-cluster": {"postgres": HEALTHY},
     "rabbitmq-2": {"rabbitmq-1": HEALTHY},
     "rabbitmq-3": {"rabbitmq-1": HEALTHY},
     **{name: {"migrate-cluster": COMPLETED, "redis": HEALTHY, "minio-setup": COMPLETED,
               **{node: HEALTHY for node in RABBITMQ_NODES}}
-       for name in ("api-cluster", "worker-cluster")},
+       for name in ("api-cluster", "worker-cluster", "webhook-worker-cluster")},
     "minio-setup": {"minio": HEALTHY},
 }
 
@@ -143,7 +147,7 @@ def test_images(services):
     assert services["minio-setup"]["image"].startswith("minio/mc:")
     images = {services[name]["image"] for name in APP_SERVICES}
     builds = [services[name].get("build") for name in APP_SERVICES]
-    assert len(images) == 1 and builds == [".", ".", "."], "api, worker, migrate: one image"
+    assert len(images) == 1 and builds == ["."] * len(APP_SERVICES), "the app: one image"
 
 
 def test_published_ports(services):
@@ -220,8 +224,57 @@ def test_interpolations_all_have_defaults():
 def test_commands(services):
     assert command(services["api"]) == ["gunicorn", "-c", "gunicorn.conf.py", "api.wsgi:app"]
     assert command(services["worker"]) == [
-        "dramatiq", "jobs.worker", "--processes", "2", "--threads", "4"]
+        "dramatiq", "jobs.worker", "--processes", "2", "--threads", "4", "--queues", "images"]
+    assert command(services["webhook-worker"]) == [
+        "dramatiq", "jobs.worker", "--processes", "1", "--threads", "8", "--queues", "webhooks"]
     assert command(services["migrate"]) == ["python", "-m", "models.migrate"]
+
+
+def consumed_queues(service: dict) -> set[str] | None:
+    """The queues a dramatiq worker service consumes (every queue without --queues/-Q);
+    None for a service that runs no worker."""
+    argv = command(service)
+    if argv[:1] != ["dramatiq"]:
+        return None
+    for flag in ("--queues", "-Q"):
+        if flag in argv:
+            start = argv.index(flag) + 1
+            end = next((i for i in range(start, len(argv)) if argv[i].startswith("-")),
+                       len(argv))
+            return set(argv[start:end])
+    return set(QUEUES)
+
+
+def queue_problems(services: dict) -> list[str]:
+    """SPEC section 8: a slow receiver must never hold a thread an image waits for, so no
+    worker consumes both queues, and in each profile some worker consumes each one."""
+    problems = []
+    for profile in (None, "cluster"):
+        workers = {name: queues for name, service in services.items()
+                   if (service.get("profiles") or [None])[0] == profile
+                   and (queues := consumed_queues(service)) is not None}
+        for name, queues in sorted(workers.items()):
+            if set(QUEUES) <= queues:
+                problems.append(f"{name} consumes both images and webhooks")
+        for queue in QUEUES:
+            if not any(queue in queues for queues in workers.values()):
+                problems.append(f"no {profile or 'default'} service consumes {queue}")
+    return problems
+
+
+def test_images_and_webhooks_have_workers_of_their_own(services):
+    assert queue_problems(services) == []
+    assert consumed_queues(services["worker"]) == {"images"}
+    assert consumed_queues(services["webhook-worker-cluster"]) == {"webhooks"}
+
+
+def test_the_queue_check_finds_a_shared_or_missing_worker(services):
+    shared = {**services, "worker": {**services["worker"], "command": [
+        "dramatiq", "jobs.worker", "--processes", "2", "--threads", "4"]}}
+    assert queue_problems(shared) == ["worker consumes both images and webhooks"]
+    missing = {name: service for name, service in services.items()
+               if name != "webhook-worker-cluster"}
+    assert queue_problems(missing) == ["no cluster service consumes webhooks"]
 
 
 def test_relay_runs_inside_the_workers(services):
@@ -229,9 +282,10 @@ def test_relay_runs_inside_the_workers(services):
         assert "jobs.relay" not in " ".join(command(service)), f"{name}: no separate relay"
 
 
-def test_worker_can_be_scaled(services):
-    worker = services["worker"]
-    assert not worker.get("ports") and "container_name" not in worker
+def test_workers_can_be_scaled(services):
+    for name in ("worker", "webhook-worker", "worker-cluster", "webhook-worker-cluster"):
+        worker = services[name]
+        assert not worker.get("ports") and "container_name" not in worker, name
 
 
 def test_minio_setup_creates_a_downloadable_bucket(services):
@@ -258,6 +312,9 @@ def test_app_healthchecks_are_python(services):
     assert api[:3] == ["CMD", "python", "-c"] and "/healthz" in api[3]
     worker = services["worker"]["healthcheck"]["test"]
     assert worker[:3] == ["CMD", "python", "-c"]
+    assert services["webhook-worker"]["healthcheck"] == services["worker"]["healthcheck"]
+    assert services["webhook-worker"]["stop_grace_period"] == \
+        services["worker"]["stop_grace_period"]
     for name, script in (("api", api[3]), ("worker", worker[3])):
         compile(script, f"<{name} healthcheck>", "exec")
         assert "$" not in script, "Compose would interpolate it"
@@ -305,6 +362,9 @@ def test_the_cluster_app_uses_every_node_with_quorum_queues(services, known):
     assert f"mc anonymous set download stack/{settings.s3_bucket}" in script
     assert command(services["api-cluster"]) == command(services["api"])
     assert command(services["worker-cluster"]) == command(services["worker"])
+    assert command(services["webhook-worker-cluster"]) == command(services["webhook-worker"])
+    assert services["webhook-worker-cluster"]["healthcheck"] == \
+        services["worker-cluster"]["healthcheck"]
     assert "8081/healthz" in services["api-cluster"]["healthcheck"]["test"][3]
 
 
@@ -437,7 +497,7 @@ def test_the_file_follows_the_compose_format(compose):
     assert format_problems(compose) == []
     order = [name for name in dependency_order(compose["services"])
              if name not in CLUSTER_PROFILE]
-    assert order[-2:] in (["api", "worker"], ["worker", "api"])
+    assert set(order[-3:]) == {"api", "worker", "webhook-worker"}
 
 
 def test_the_format_check_finds_what_compose_rejects(compose):
@@ -461,6 +521,8 @@ def test_the_format_check_finds_what_compose_rejects(compose):
         "api: unknown key 'helthcheck'",
         "api: depends on 'migrat', which is not a service",
         "worker: bad condition 'service_ready' for redis",
+        # webhook-worker merges worker's mapping (a YAML alias): one breakage, both report it.
+        "webhook-worker: bad condition 'service_ready' for redis",
     ]
     cyclic = {"a": {"depends_on": ["b"]}, "b": {"depends_on": ["a"]}}
     with pytest.raises(AssertionError, match="cycle"):
