@@ -82,14 +82,21 @@ class EventRow(NamedTuple):
 # The row as text-safe jsonb: numeric would come back through a binary float.
 _SNAPSHOT = "to_jsonb(p) || jsonb_build_object('product_price', p.product_price::text)"
 
+#: The channel every :func:`record` notifies with the user's id, delivered at commit: the live
+#: stream's wake-up (a missed one costs latency, never an event: the stream also polls).
+CHANNEL = "events"
+
 _RECORD_SQL = (
     f"WITH p AS (SELECT p.id, p.user_id, p.version, {_SNAPSHOT} AS product"
     "   FROM products AS p WHERE p.id = %s),"
     " earlier AS (UPDATE events SET version = p.version, product = p.product FROM p"
-    "   WHERE events.xid = pg_current_xact_id() AND events.product_id = p.id)"
-    " INSERT INTO events (type, user_id, product_id, version, image_indexes, source_url,"
-    "   product)"
-    " SELECT %s, p.user_id, p.id, p.version, %s, %s, p.product FROM p")
+    "   WHERE events.xid = pg_current_xact_id() AND events.product_id = p.id),"
+    " inserted AS (INSERT INTO events (type, user_id, product_id, version, image_indexes,"
+    "   source_url, product)"
+    "   SELECT %s, p.user_id, p.id, p.version, %s, %s, p.product FROM p"
+    " RETURNING user_id),"
+    f" notified AS (SELECT pg_notify('{CHANNEL}', user_id::text) FROM inserted)"
+    " SELECT count(*) FROM notified")
 
 _COLUMNS = ("xid::text::bigint, id, type, user_id, product_id, version, image_indexes,"
             " source_url, product, created_at")
@@ -126,6 +133,22 @@ def read(user_id: int | None, *, after: Position | None = None,
         f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(conditions)}"
         " ORDER BY xid, id LIMIT %s", params)
     return [_event(row) for row in cursor.fetchall()]
+
+
+def users_after(after: Position | None) -> tuple[list[int], Position | None]:
+    """The users with visible events after ``after`` and the last such position: one query
+    for every open stream of a process, whatever their number."""
+    params: list = []
+    condition = _VISIBLE
+    if after is not None:
+        condition += " AND (xid, id) > (%s::text::xid8, %s)"
+        params.extend([str(after.xid), after.id])
+    rows = db.execute_sql(
+        f"SELECT array_agg(DISTINCT user_id), max(ARRAY[xid::text::numeric, id])"
+        f" FROM events WHERE {condition}", params).fetchone()
+    if rows[0] is None:
+        return [], after
+    return rows[0], Position(int(rows[1][0]), int(rows[1][1]))
 
 
 def exists(user_id: int, position: Position) -> bool:
