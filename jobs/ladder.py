@@ -35,6 +35,7 @@ from jobs.compress import (
     stripped_source,
 )
 from jobs.errors import ImageRejectedError
+from jobs.quality import BOUNDS, Choice, TileScorer, search
 from models.failures import FailureCode
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,10 @@ class LadderOptions:
     max_dimension: int = 1600
     max_pixels: int = 50_000_000
     extra_seconds: float = 20.0
+    #: "fixed": every format at format_quality(quality); "target": each format searched for
+    #: the lowest quality reaching quality_target (jobs.quality), from format_quality(quality).
+    quality_mode: str = "fixed"
+    quality_target: float = 70.0
 
     def __post_init__(self) -> None:
         if self.required not in self.formats or not set(self.formats) <= set(FORMATS):
@@ -89,6 +94,8 @@ class LadderOptions:
             raise ValueError(f"the ladder's largest width must be {self.max_dimension}")
         if not 1 <= self.quality <= 100:
             raise ValueError(f"quality {self.quality} is not from 1 to 100")
+        if self.quality_mode not in ("fixed", "target"):
+            raise ValueError(f"quality mode {self.quality_mode!r} is not fixed or target")
         self.decode_options  # noqa: B018 - it checks the decoding limits
 
     @property
@@ -105,6 +112,8 @@ class Rendition:
     content_type: str
     extension: str
     kept_source: bool = False
+    quality: int | None = None  # the encoder's; None for a kept source
+    score: float | None = None  # the proxy score the search measured (target mode only)
 
 
 @dataclass(frozen=True)
@@ -157,6 +166,18 @@ def format_quality(fmt: str, quality: int) -> int:
     return min(100, max(1, quality + QUALITY_OFFSETS[fmt]))
 
 
+def chosen_quality(image: Image.Image, fmt: str, options: LadderOptions) -> Choice:
+    """The encoder quality of ``fmt`` for the ladder whose largest rendition is ``image``: the
+    fixed one, or the search's (one search at the largest width, reused for the smaller ones:
+    they are resized from it and score at least as well at the same quality)."""
+    fixed = format_quality(fmt, options.quality)
+    if options.quality_mode == "fixed":
+        return Choice(fixed, None, 0)
+    scorer = TileScorer(image, encode)
+    return search(lambda quality: scorer.score(fmt, quality), options.quality_target,
+                  fixed, BOUNDS[fmt])
+
+
 def encode(image: Image.Image, fmt: str, quality: int) -> bytes:
     """``image`` (normalized) as ``fmt`` at encoder ``quality``, with no metadata."""
     pil_format, _, _, extra = FORMATS[fmt]
@@ -189,12 +210,14 @@ def render_ladder(source: bytes, options: LadderOptions, *,
         _, content_type, extension, _ = FORMATS[fmt]
         made = []
         try:
+            choice = chosen_quality(images[0], fmt, options)
             for each in images:
                 if fmt != options.required and clock() > deadline:
                     raise TimeoutError(f"{fmt}: the extra formats' time share is used up")
                 made.append(Rendition(fmt, each.width, each.height,
-                                      encode(each, fmt, format_quality(fmt, options.quality)),
-                                      content_type, extension))
+                                      encode(each, fmt, choice.quality),
+                                      content_type, extension, quality=choice.quality,
+                                      score=choice.score))
         except (*ENCODE_ERRORS, TimeoutError) as error:
             if fmt == options.required:
                 # It decoded, so it is an image: the failure is the encoder's, ours.

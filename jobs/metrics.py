@@ -14,14 +14,14 @@ from dramatiq.middleware import Middleware
 
 
 class ImageMetrics(Middleware):
-    """Counts images processed and failed, bytes in and out, dead letters, and jobs put back
-    because their source was busy."""
+    """Counts images processed and failed, bytes in and out, the encoder quality chosen, dead
+    letters, and jobs put back because their source was busy."""
 
     def __init__(self) -> None:
         self._counters: dict = {}
 
     def after_process_boot(self, broker: dramatiq.Broker) -> None:
-        from prometheus_client import Counter
+        from prometheus_client import Counter, Histogram
 
         self._counters = {
             "processed": Counter("images_processed_total",
@@ -37,6 +37,12 @@ class ImageMetrics(Middleware):
             "source_busy": Counter("image_source_busy_total",
                                    "Jobs put back on the queue because their source had every "
                                    "download slot of the process taken (not retries)."),
+            "quality": Histogram("image_encoder_quality", "Encoder quality chosen per format "
+                                 "and image (IMAGE_QUALITY_MODE).", ["format"],
+                                 buckets=(40, 50, 60, 70, 75, 80, 85, 90, 95, 100)),
+            "score": Histogram("image_quality_score", "Proxy score of the chosen quality "
+                               "(target mode; SSIMULACRA2 scale).", ["format"],
+                               buckets=(50, 60, 65, 70, 75, 80, 85, 90, 100)),
         }
 
     def _add(self, name: str, amount: float = 1) -> None:
@@ -48,6 +54,14 @@ class ImageMetrics(Middleware):
         self._add("processed")
         self._add("bytes_in", bytes_in)
         self._add("bytes_out", bytes_out)
+
+    def quality_chosen(self, fmt: str, quality: int, score: float | None) -> None:
+        """One format's encoder quality for one image, and its proxy score when searched."""
+        if "quality" not in self._counters:
+            return
+        self._counters["quality"].labels(format=fmt).observe(quality)
+        if score is not None:
+            self._counters["score"].labels(format=fmt).observe(score)
 
     def image_failed(self) -> None:
         self._add("failed")

@@ -1,7 +1,8 @@
 """The settings revision of a rendition set: what a re-render compares.
 
 A hash of everything that changes the bytes the ladder makes (widths, formats, the required
-format, quality, maximum dimension, AVIF effort, and the encoder libraries' versions), so
+format, quality, maximum dimension, AVIF effort, the quality mode and target with the
+search's parameters in target mode, and the encoder libraries' versions), so
 that changing any of them, or upgrading Pillow's codecs, marks every image made before as due
 for ``jobs.rerender``; changing anything else (timeouts, retries) does not.
 """
@@ -14,6 +15,7 @@ import json
 import PIL
 from PIL import features
 
+from jobs import quality
 from jobs.ladder import AVIF_SPEED, QUALITY_OFFSETS, LadderOptions
 
 #: Codec libraries whose versions change what a rendition's bytes are.
@@ -34,5 +36,11 @@ def settings_revision(options: LadderOptions,
         "max_dimension": options.max_dimension, "avif_speed": AVIF_SPEED,
         "codecs": codec_versions() if codecs is None else codecs,
     }
+    if options.quality_mode != "fixed":
+        # Only in target mode, so that fixed mode's revision (and its catalog) stay as they were.
+        inputs["quality_search"] = {
+            "mode": options.quality_mode, "target": options.quality_target,
+            "bounds": quality.BOUNDS, "tile": quality.TILE, "tiles": quality.TILES,
+            "probes": quality.MAX_PROBES, "calibration": list(quality.CALIBRATION)}
     digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
     return "r" + digest[:12]

@@ -86,12 +86,17 @@ def media_record(*, width: int, height: int, placeholder: dict, renditions: Sequ
     """The stored record of one source image's rendition set.
 
     Parameters:
-      renditions: the ladder's renditions (RENDITION_FIELDS), largest first per format.
+      renditions: the ladder's renditions (RENDITION_FIELDS), largest first per format; a
+        ``quality`` (and ``score``) key of theirs is kept per format in the record's
+        ``quality``, not shown to clients.
       stand_in: the source's own bytes (metadata removed), kept in place of the required
         format's largest rendition (SPEC section 4); shown under its real format, and listed
         in the required format's ``srcset``, whose largest entry it is.
     """
     ordered = [{name: r[name] for name in RENDITION_FIELDS} for r in renditions]
+    # Never shown (images_of picks its fields): how each format's encoder quality was chosen.
+    chosen = {r["format"]: {"quality": r["quality"], "score": r.get("score")}
+              for r in renditions if r.get("quality") is not None}
     sets = {fmt: srcset([r for r in ordered if r["format"] == fmt])
             for fmt in dict.fromkeys(r["format"] for r in ordered)}
     if stand_in is not None:
@@ -101,7 +106,7 @@ def media_record(*, width: int, height: int, placeholder: dict, renditions: Sequ
             [r for r in ordered if r["format"] == required_format and r is not stand_in]
             + [stand_in])
     return {"width": width, "height": height, "placeholder": dict(placeholder),
-            "renditions": ordered, "srcset": sets, "revision": revision,
+            "renditions": ordered, "srcset": sets, "revision": revision, "quality": chosen,
             "copy": stand_in["url"] if stand_in is not None else max(
                 (r for r in ordered if r["format"] == required_format),
                 key=lambda r: r["width"])["url"]}
