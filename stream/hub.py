@@ -27,16 +27,16 @@ LISTENER_NAME = "product-catalog-stream-listener"
 _BACKOFF_MAX = 10.0
 
 
-def _in_pool(function, *args):  # noqa: ANN001, ANN202 - a thin wrapper
+def _in_pool(function, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
     """Run a model function on a pooled connection given back as soon as it returns."""
     try:
-        return function(*args)
+        return function(*args, **kwargs)
     finally:
         release()
 
 
-async def pooled(function, *args):  # noqa: ANN001, ANN201
-    return await asyncio.to_thread(_in_pool, function, *args)
+async def pooled(function, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+    return await asyncio.to_thread(_in_pool, function, *args, **kwargs)
 
 
 class Hub:
