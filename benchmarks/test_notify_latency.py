@@ -26,6 +26,7 @@ def test_notify_latency(benchmark, capsys) -> None:
     assert result["webhook"]["upper"]["n"] == IMAGES
     assert result["stream"]["upper"]["n"] == IMAGES
     assert result["webhook_attempts"] == IMAGES, "a delivery was attempted more than once"
+    assert result["webhooks_succeeded"] == IMAGES, "a delivery was not recorded as succeeded"
     benchmark.extra_info.update({
         path: {bound: {k: round(v, 1) for k, v in result[path][bound].items()}
                for bound in ("upper", "lower")} for path in ("webhook", "stream")})
