@@ -11,6 +11,7 @@ import pytest
 from falcon import testing
 
 from api.app import create_app
+from jobs.broker import build_broker
 from models import outbox
 from models.dead_letters import DeadLetter, archive, list_all
 from models.failures import FailureCode, ImageFailure
@@ -126,13 +127,17 @@ def test_a_selection_that_is_neither_some_nor_all_is_refused_and_changes_nothing
 
 
 def test_the_pipeline_counts_the_last_hours_failures_and_the_queues(
-        admin, api, account, broker_url):
+        admin, api, account, broker_url, pipeline_settings):
     for n in range(2):
         _failed_product(api, account, f"https://img.example/h{n}.jpg", FailureCode.HTTP_STATUS)
     _failed_product(api, account, "https://img.example/big.jpg", FailureCode.TOO_LARGE)
+    # Declared as the workers declare it: a plain declare first would make every later
+    # worker refuse the queue's arguments and exit.
+    broker = build_broker(pipeline_settings, middleware=[])
+    broker.declare_queue("images", ensure=True)
+    broker.close()
     connection = pika.BlockingConnection(pika.URLParameters(broker_url))
     channel = connection.channel()
-    channel.queue_declare("images", durable=True)
     channel.queue_purge("images")
     for n in range(3):
         channel.basic_publish("", "images", f"m{n}".encode())
