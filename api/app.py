@@ -14,6 +14,7 @@ from api.auth import Authenticator
 from api.catalog import Catalog
 from api.checks import broker_check, cache_check, database_check
 from api.client_address import trusted_networks
+from api.cors import RouteCors
 from api.head import HeadAsGet
 from api.metrics import Metrics, RequestMetrics, count_cache_result
 from api.middleware import DatabaseConnections, RequestLog, UnreadBodies
@@ -23,6 +24,7 @@ from api.resources.admin import Admin
 from api.resources.events import Events
 from api.resources.health import Health, Readiness
 from api.resources.products import Products
+from api.resources.stream_tokens import StreamTokens
 from api.resources.users import Users
 from api.resources.webhooks import Webhooks
 from core.cache import ProductCache, cache_from_settings
@@ -32,6 +34,8 @@ from core.settings import Settings
 from models.outbox import depth as outbox_depth
 
 logger = logging.getLogger(__name__)
+
+STREAM_TOKENS = "/users/{user_id}/stream-tokens"
 
 #: Seconds a rate-limit check waits for Redis before the request goes through unlimited.
 LIMIT_TIMEOUT = 0.25
@@ -45,7 +49,10 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
         own to reach its hooks.
     """
     # HeadAsGet goes last, so that the others log and count a HEAD as the HEAD it is.
+    # Pages of EVENTS_CORS_ORIGINS may ask for a stream token; the rest of the API is theirs
+    # through a server, not a browser.
     app = falcon.App(middleware=[UnreadBodies(), RequestLog(), RequestMetrics(),
+                                 RouteCors(settings.events_cors_origins, routes=[STREAM_TOKENS]),
                                  DatabaseConnections(), HeadAsGet()])
     json = falcon.media.JSONHandler(dumps=orjson.dumps, loads=orjson.loads)
     app.req_options.media_handlers[falcon.MEDIA_JSON] = json
@@ -73,6 +80,9 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
     app.add_route("/users/{user_id}/api-key", users, suffix="api_key")
     app.add_route("/users/{user_id}/events", Events(
         authenticator=authenticator, retention_days=settings.events_retention_days))
+    app.add_route(STREAM_TOKENS, StreamTokens(
+        authenticator=authenticator, api_key_secret=settings.api_key_secret,
+        ttl_seconds=settings.stream_token_ttl_seconds))
     hooks = Webhooks(authenticator=authenticator, cursor_secret=cursor_secret,
                      allow_private=settings.image_fetch_allow_private)
     app.add_route("/webhooks", hooks)

@@ -88,6 +88,7 @@ def build_document() -> dict:
     """The whole document; ``/openapi.json`` serves it as it is."""
     _, components = msgspec.json.schema_components(
         [schemas.UserCreate, schemas.UserCreated, schemas.User, schemas.ApiKey,
+         schemas.StreamToken,
          schemas.ProductCreate, schemas.ProductPatch, schemas.Product, schemas.ProductPage,
          schemas.Event, schemas.EventPage, schemas.WebhookCreate, schemas.WebhookPatch,
          schemas.Webhook, schemas.WebhookList, schemas.WebhookCreated, schemas.WebhookSecret,
@@ -131,6 +132,12 @@ def build_document() -> dict:
                 "operationId": "rotateApiKey", "security": _SECURED, "parameters": item_id,
                 "responses": {"201": _response("A new key, shown this once; the old one is dead",
                                                "ApiKey"),
+                              **_errors(401, 403, 404, 429, 503)},
+            }},
+            "/users/{id}/stream-tokens": {"post": {
+                "operationId": "createStreamToken", "security": _SECURED, "parameters": item_id,
+                "responses": {"201": _response("A token that opens this user's live stream",
+                                               "StreamToken"),
                               **_errors(401, 403, 404, 429, 503)},
             }},
             "/users/{id}/events": {"get": {

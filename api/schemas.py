@@ -247,6 +247,14 @@ class ApiKey(Struct):
     api_key: Annotated[str, Meta(description="shown this once; the previous key stops working")]
 
 
+class StreamToken(Struct):
+    token: Annotated[str, Meta(description="send as `?token=` to the events stream; good for"
+                                           " this user's stream only, and not an API key")]
+    expires_at: Timestamp
+    expires_in: Annotated[int, Meta(ge=1, description="seconds it stays good"
+                                                      " (STREAM_TOKEN_TTL_SECONDS)")]
+
+
 class ImageError(Struct):
     index: Annotated[int, Meta(ge=0)]
     url: str

@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 import falcon
 import falcon.asgi
 
+from api.cors import RouteCors
+from api.params import refuse_unknown_parameters
 from core import stream_tokens
 from core.api_keys import hash_api_key
 from core.events import InvalidEventId, event_id, parse_event_id, render_event
@@ -20,6 +22,7 @@ from stream.hub import Hub, pooled
 
 logger = logging.getLogger(__name__)
 _BATCH = 100
+_PARAMETERS = frozenset({"token", "after"})
 
 
 class Health:
@@ -74,6 +77,7 @@ class Stream:
 
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response,
                      user_id: int) -> None:
+        refuse_unknown_parameters(req, _PARAMETERS, "the stream")
         await self._caller(req, user_id)
         after = await self._after(req, user_id)
         resp.sse = self._messages(user_id, after)
@@ -122,9 +126,7 @@ class Lifespan:
 
 def create_app(settings: Settings) -> falcon.asgi.App:
     hub = Hub(database_url=settings.database_url, poll_seconds=settings.events_poll_seconds)
-    cors = falcon.CORSMiddleware(allow_origins=list(settings.events_cors_origins),
-                                 allow_credentials=None)
-    app = falcon.asgi.App(middleware=[Lifespan(hub), cors])
+    app = falcon.asgi.App(middleware=[Lifespan(hub), RouteCors(settings.events_cors_origins)])
     app.add_route("/users/{user_id:int}/events", Stream(hub=hub, settings=settings))
     app.add_route("/healthz", Health())
     return app
