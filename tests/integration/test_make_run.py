@@ -45,6 +45,7 @@ START_TIMEOUT = 120
 class RunConfig:
     env: dict[str, str]
     api_port: int
+    events_port: int
     s3_endpoint: str
     first_port: int
 
@@ -58,7 +59,7 @@ class RunConfig:
 
     @property
     def ports(self) -> tuple[int, ...]:
-        return self.api_port, self.s3_port, self.master_port
+        return self.api_port, self.events_port, self.s3_port, self.master_port
 
 
 class MakeRun:
@@ -79,8 +80,9 @@ class MakeRun:
                       stop=self.stop, log=self.log)
 
     def _ready(self) -> bool:
-        if requests.get(self.api_url + "/healthz", timeout=1).status_code != 200:
-            return False
+        for url in (self.api_url, f"http://127.0.0.1:{self.config.events_port}"):
+            if requests.get(url + "/healthz", timeout=1).status_code != 200:
+                return False
         return s3_ready(self.config.s3_endpoint, self.config.master_port)
 
     def stop(self) -> None:
@@ -142,7 +144,7 @@ def images():
 
 
 def run_config(*, database_url: str, broker_url: str, tmp_path: Path) -> RunConfig:
-    api_port, s3_port = free_port(), free_port()
+    api_port, s3_port, events_port = free_port(), free_port(), free_port()
     s3_endpoint = f"127.0.0.1:{s3_port}"
     first_port = free_port_run(len(INTERNAL_PORTS))
     metrics = tmp_path / "worker-metrics"
@@ -153,7 +155,7 @@ def run_config(*, database_url: str, broker_url: str, tmp_path: Path) -> RunConf
         database_url=database_url, broker_url=broker_url, redis_url=TEST_REDIS_URL,
         s3_endpoint=s3_endpoint, s3_bucket=BUCKET, s3_access_key="make-run-key",
         s3_secret_key="make-run-secret", s3_public_url=f"http://{s3_endpoint}/{BUCKET}",
-        api_key_secret="test-secret", image_fetch_allow_private=True,
+        api_key_secret="test-secret", image_fetch_allow_private=True, events_port=events_port,
         image_retry_min_backoff_ms=200, image_retry_max_backoff_ms=1000)
     env = {
         **os.environ,
@@ -168,7 +170,7 @@ def run_config(*, database_url: str, broker_url: str, tmp_path: Path) -> RunConf
         "dramatiq_prom_db": str(metrics),
         "WEBHOOKS_PROM_PORT": str(free_port()),
     }
-    return RunConfig(env=env, api_port=api_port, s3_endpoint=s3_endpoint,
+    return RunConfig(env=env, api_port=api_port, events_port=events_port, s3_endpoint=s3_endpoint,
                      first_port=first_port)
 
 
@@ -199,6 +201,9 @@ def test_stored_images_survive_a_restart_of_make_run(database_url, clean_databas
 
         product = wait_for(settled, timeout=90, interval=0.2, message="images settled")
         assert product["image_status"] == "done", product["image_errors"]
+        # Images and webhooks on workers of their own, and the live stream, all started.
+        started = set(re.findall(r"(\w+)\.1 started \(pid=", run.log_path.read_text()))
+        assert {"api", "worker", "webhooks", "events", "s3"} <= started, started
         stored = {}
         for url in product["compressed_product_images"]:
             response = requests.get(url, timeout=10)

@@ -33,8 +33,9 @@ ENV_EXAMPLE = ROOT / ".env.example"
 ONE_SHOTS = {"minio-setup", "migrate", "migrate-cluster"}
 RABBITMQ_NODES = ("rabbitmq-1", "rabbitmq-2", "rabbitmq-3")
 LONG_RUNNING = {"postgres", "redis", "rabbitmq", "minio", "api", "worker", "webhook-worker",
+                "events",
                 "api-cluster", "worker-cluster", "webhook-worker-cluster", *RABBITMQ_NODES}
-APP_SERVICES = ("api", "worker", "webhook-worker", "migrate")
+APP_SERVICES = ("api", "worker", "webhook-worker", "events", "migrate")
 #: The services of `docker compose --profile cluster up`, beside the default ones.
 CLUSTER_PROFILE = {"api-cluster", "worker-cluster", "webhook-worker-cluster", "migrate-cluster",
                    *RABBITMQ_NODES}
@@ -45,7 +46,7 @@ HEALTHY = "service_healthy"
 COMPLETED = "service_completed_successfully"
 
 #: Host port -> the service that publishes it (the same port inside the container).
-PUBLISHED = {8080: "api", 8081: "api-cluster", 5672: "rabbitmq", 15672: "rabbitmq",
+PUBLISHED = {8080: "api", 8081: "api-cluster", 8090: "events", 5672: "rabbitmq", 15672: "rabbitmq",
              15692: "rabbitmq", 9000: "minio", 9001: "minio"}
 
 DEPENDENCIES = {
@@ -54,6 +55,7 @@ DEPENDENCIES = {
     **{name: {"migrate": COMPLETED, "redis": HEALTHY, "rabbitmq": HEALTHY,
               "minio-setup": COMPLETED}
        for name in ("worker", "webhook-worker")},
+    "events": {"migrate": COMPLETED},
     "migrate": {"postgres": HEALTHY},
     "migrate-cluster": {"postgres": HEALTHY},
     "rabbitmq-2": {"rabbitmq-1": HEALTHY},
@@ -227,6 +229,7 @@ def test_commands(services):
         "dramatiq", "jobs.worker", "--processes", "2", "--threads", "4", "--queues", "images"]
     assert command(services["webhook-worker"]) == [
         "dramatiq", "jobs.worker", "--processes", "1", "--threads", "8", "--queues", "webhooks"]
+    assert command(services["events"]) == ["python", "-m", "stream"]
     assert command(services["migrate"]) == ["python", "-m", "models.migrate"]
 
 
@@ -315,7 +318,9 @@ def test_app_healthchecks_are_python(services):
     assert services["webhook-worker"]["healthcheck"] == services["worker"]["healthcheck"]
     assert services["webhook-worker"]["stop_grace_period"] == \
         services["worker"]["stop_grace_period"]
-    for name, script in (("api", api[3]), ("worker", worker[3])):
+    events = services["events"]["healthcheck"]["test"]
+    assert events[:3] == ["CMD", "python", "-c"] and ":8090/healthz" in events[3]
+    for name, script in (("api", api[3]), ("worker", worker[3]), ("events", events[3])):
         compile(script, f"<{name} healthcheck>", "exec")
         assert "$" not in script, "Compose would interpolate it"
 
@@ -497,7 +502,7 @@ def test_the_file_follows_the_compose_format(compose):
     assert format_problems(compose) == []
     order = [name for name in dependency_order(compose["services"])
              if name not in CLUSTER_PROFILE]
-    assert set(order[-3:]) == {"api", "worker", "webhook-worker"}
+    assert set(order[-4:]) == {"api", "worker", "webhook-worker", "events"}
 
 
 def test_the_format_check_finds_what_compose_rejects(compose):
