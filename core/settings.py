@@ -72,6 +72,10 @@ class Settings:
     webhook_retry_schedule: tuple[int, ...] = (30, 120, 600, 3600, 21600, 86400)
     #: Failed deliveries in a row that disable a webhook endpoint.
     webhook_disable_after: int = 50
+    #: Seconds a delivery handed to a worker stays leased to it; a worker lost with it (or
+    #: its message lost with the broker) makes it due again once this runs out. Below the
+    #: 10 s attempt, a slow receiver may get the same attempt again (same webhook-id).
+    webhook_lease_seconds: float = 60.0
     #: The live events stream's port (SPEC section 8), a process of its own.
     events_port: int = 8090
     #: Origins whose pages may open the stream (CORS); none by default.
@@ -377,6 +381,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
                                     defaults.webhook_retry_schedule),
         webhook_disable_after=read("WEBHOOK_DISABLE_AFTER", _positive_int,
                                    defaults.webhook_disable_after),
+        webhook_lease_seconds=read("WEBHOOK_LEASE_SECONDS", _positive_float,
+                                   defaults.webhook_lease_seconds),
         events_port=read("EVENTS_PORT", _port, defaults.events_port),
         events_cors_origins=read("EVENTS_CORS_ORIGINS", _origins, defaults.events_cors_origins),
         stream_token_ttl_seconds=read("STREAM_TOKEN_TTL_SECONDS", _positive_int,

@@ -99,7 +99,7 @@ def build_runtime(settings: Settings | None = None, *, relay_in_worker: bool = T
     if relay_in_worker:
         middleware.append(OutboxRelay())
     middleware.append(events_pruner(settings.events_retention_days))
-    middleware.extend(webhook_loops())
+    middleware.extend(webhook_loops(settings))
     middleware.append(SharedThreadsWarning())
     broker = build_broker(settings, middleware=middleware)
     actors = declare_actors(broker, pipeline)

@@ -47,10 +47,6 @@ DELIVER_WEBHOOK = "deliver_webhook"
 #: A delivery's whole exchange with the receiver (SPEC section 8).
 TOTAL_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 3.0
-#: Seconds a handed-out delivery stays leased: room for its message to wait in the queue
-#: behind others and for the 10 s attempt. A lease that runs out makes the delivery due again
-#: (at least once: a receiver may see an attempt twice, with the same webhook-id).
-LEASE_SECONDS = 60.0
 #: What is kept of a receiver's answer for the delivery log.
 ANSWER_BYTES = 1024
 #: Seconds between looks for new events or due deliveries when there were none.
@@ -71,10 +67,14 @@ def fan_out_once(*, batch_size: int = BATCH_SIZE) -> int:
     return read or 0
 
 
-def dispatch_once(broker: dramatiq.Broker, *, batch_size: int = BATCH_SIZE) -> int:
-    """Lease one batch of due deliveries and publish an attempt for each; returns how many."""
+def dispatch_once(broker: dramatiq.Broker, *, lease_seconds: float,
+                  batch_size: int = BATCH_SIZE) -> int:
+    """Lease one batch of due deliveries for ``lease_seconds`` (WEBHOOK_LEASE_SECONDS: room
+    for a message to wait in the queue behind others and for the 10 s attempt) and publish an
+    attempt for each; returns how many. A lease that runs out makes the delivery due again (at
+    least once: a receiver may see an attempt twice, with the same webhook-id)."""
     with unit_of_work():
-        due = webhooks.claim_due(LEASE_SECONDS, limit=batch_size)
+        due = webhooks.claim_due(lease_seconds, limit=batch_size)
     # Published after the lease commits: an actor quicker than our commit would find the old
     # lease and drop the message. A publish that fails leaves the lease to run out instead.
     for delivery_id, lease in due:
@@ -100,20 +100,22 @@ class Deliverer:
     Parameters:
       allow_private: IMAGE_FETCH_ALLOW_PRIVATE: the address rule of image downloads.
       schedule: WEBHOOK_RETRY_SCHEDULE. disable_after: WEBHOOK_DISABLE_AFTER.
+      lease_seconds: WEBHOOK_LEASE_SECONDS: the lease an attempt renews as it starts.
     """
 
-    def __init__(self, *, allow_private: bool, schedule: tuple[int, ...],
-                 disable_after: int) -> None:
+    def __init__(self, *, allow_private: bool, schedule: tuple[int, ...], disable_after: int,
+                 lease_seconds: float = Settings.webhook_lease_seconds) -> None:
         self._limits = FetchLimits(connect_timeout=CONNECT_TIMEOUT, total_timeout=TOTAL_TIMEOUT,
                                    allow_private=allow_private, max_redirects=0, min_rate=0)
         self._schedule = schedule
         self._disable_after = disable_after
+        self._lease_seconds = lease_seconds
 
     def deliver(self, delivery_id: int, lease: str) -> str | None:
         """Attempt the delivery the lease ``lease`` was handed out for; returns its status
         after the attempt, or None when the lease was no longer its own (nothing sent)."""
         with unit_of_work():
-            attempt = webhooks.start_attempt(delivery_id, lease, LEASE_SECONDS)
+            attempt = webhooks.start_attempt(delivery_id, lease, self._lease_seconds)
         if attempt is None:
             return None
         # The connection went back to the pool: none is held while the receiver thinks.
@@ -169,14 +171,18 @@ def run_forever(step: Callable[[], int], stop: threading.Event, *, name: str) ->
             stop.wait(POLL_INTERVAL)
 
 
-def webhook_loops() -> list[BackgroundLoop]:
+def webhook_loops(settings: Settings) -> list[BackgroundLoop]:
     """The fan-out and the dispatcher, as worker middleware."""
+    lease_seconds = settings.webhook_lease_seconds
+
+    def dispatch(broker: dramatiq.Broker, stop: threading.Event) -> None:
+        run_forever(lambda: dispatch_once(broker, lease_seconds=lease_seconds), stop,
+                    name="dispatch")
+
     return [
         BackgroundLoop(lambda _broker, stop: run_forever(fan_out_once, stop, name="fan-out"),
                        name="webhook-fan-out"),
-        BackgroundLoop(lambda broker, stop: run_forever(lambda: dispatch_once(broker), stop,
-                                                        name="dispatch"),
-                       name="webhook-dispatch"),
+        BackgroundLoop(dispatch, name="webhook-dispatch"),
     ]
 
 
@@ -199,4 +205,5 @@ class SharedThreadsWarning(dramatiq.Middleware):
 def deliverer_from_settings(settings: Settings) -> Deliverer:
     return Deliverer(allow_private=settings.image_fetch_allow_private,
                      schedule=settings.webhook_retry_schedule,
-                     disable_after=settings.webhook_disable_after)
+                     disable_after=settings.webhook_disable_after,
+                     lease_seconds=settings.webhook_lease_seconds)

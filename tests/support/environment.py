@@ -39,6 +39,7 @@ _NAMES = {
     "events_retention_days": "EVENTS_RETENTION_DAYS",
     "webhook_retry_schedule": "WEBHOOK_RETRY_SCHEDULE",
     "webhook_disable_after": "WEBHOOK_DISABLE_AFTER",
+    "webhook_lease_seconds": "WEBHOOK_LEASE_SECONDS",
     "events_port": "EVENTS_PORT",
     "events_cors_origins": "EVENTS_CORS_ORIGINS",
     "stream_token_ttl_seconds": "STREAM_TOKEN_TTL_SECONDS",

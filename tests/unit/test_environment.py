@@ -22,6 +22,7 @@ def test_every_setting_survives_the_trip_through_the_environment():
         image_fetch_total_timeout=2.5, image_fetch_allow_private=True, image_fetch_min_rate=14,
         image_fetch_per_host=3, rerender_grace_days=0, events_retention_days=3,
         webhook_retry_schedule=(1, 0, 2), webhook_disable_after=4,
+        webhook_lease_seconds=2.5,
         events_port=8091, events_cors_origins=("https://shop.example", "http://a:1"),
         stream_token_ttl_seconds=5, events_heartbeat_seconds=0.5, events_poll_seconds=0.25,
         image_quality_mode="target", image_quality_target=66.5,
