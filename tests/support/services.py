@@ -108,15 +108,19 @@ class S3Server:
 
 
 class Worker:
-    """``dramatiq jobs.worker`` in its own process group, so it can be killed whole."""
+    """``dramatiq jobs.worker`` in its own process group, so it can be killed whole.
+
+    ``queues``: the queues it consumes (``--queues``, as the Procfile splits images and
+    webhooks); every declared queue when empty."""
 
     def __init__(self, env: dict[str, str], *, log_path: Path, processes: int = 1,
-                 threads: int = 2) -> None:
+                 threads: int = 2, queues: tuple[str, ...] = ()) -> None:
         self.log_path = log_path
         self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "dramatiq"), "jobs.worker",
-             "--processes", str(processes), "--threads", str(threads)],
+             "--processes", str(processes), "--threads", str(threads),
+             *(["--queues", *queues] if queues else [])],
             cwd=REPO, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
