@@ -118,6 +118,11 @@ class ImagePipeline:
             written=written, duration_ms=round((time.perf_counter() - started) * 1000, 2)))
         if written:
             self._metrics.image_processed(len(fetched.data), bytes_out)
+            # One choice per format: every width of a format shares its largest's quality.
+            for rendition in {r.format: r for r in reversed(ladder.renditions)
+                              if r.quality is not None}.values():
+                self._metrics.quality_chosen(rendition.format, rendition.quality,
+                                             rendition.score)
         elif not in_use:
             # The product was deleted or edited while we worked: drop the orphans.
             self._discard(product_id, [each.key for each in stored])
@@ -142,7 +147,8 @@ class ImagePipeline:
     def _record(self, ladder: Ladder, stored: list[StoredObject], blurhash: str,
                 dominant_color: str) -> dict:
         shown = [{"format": r.format, "width": r.width, "height": r.height,
-                  "bytes": len(r.data), "url": each.url, "kept": r.kept_source}
+                  "bytes": len(r.data), "url": each.url, "kept": r.kept_source,
+                  "quality": r.quality, "score": r.score}
                  for r, each in zip(ladder.renditions, stored, strict=True)]
         stand_in = next((r for r in shown if r["kept"]), None)
         return media_record(
