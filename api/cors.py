@@ -1,4 +1,4 @@
-"""CORS for the origins in EVENTS_CORS_ORIGINS (SPEC section 8), shared by the API and the
+"""CORS for the origins in EVENTS_CORS_ORIGINS (docs/api.md), shared by the API and the
 stream process: a page on one of them may open a stream and ask the API for its token.
 
 Keys travel in ``Authorization``, never in cookies, so no credentials are allowed; browsers

@@ -1,4 +1,4 @@
-"""The operators' bearer token (OPERATOR_TOKEN, SPEC section 10): the gate of ``/admin``.
+"""The operators' bearer token (OPERATOR_TOKEN, docs/api.md): the gate of ``/admin``.
 
 Unset, the operator endpoints do not exist (404), so a deployment that never configured a
 token has nothing to guess at. The comparison is of SHA-256 digests with

@@ -277,7 +277,7 @@ def _product_fields() -> Iterator[tuple[str, object]]:
     Three fields differ from the row, here and in :func:`core.representation.product_document`
     alike: the price is a string (two decimal places, never a float), the failures,
     internal and keyed by URL, become ``image_status`` and ``image_errors``, and the rendition
-    sets, keyed by URL too, become ``images``, one per source URL (SPEC section 7).
+    sets, keyed by URL too, become ``images``, one per source URL (docs/api.md).
     """
     for name, annotation in get_type_hints(ProductRow).items():
         if name == "image_failures":
@@ -317,7 +317,7 @@ class EventData(Struct):
 
 
 class Event(Struct):
-    """The Standard Webhooks envelope of an event (SPEC section 8)."""
+    """The Standard Webhooks envelope of an event (docs/api.md)."""
 
     id: EventId
     type: EventType

@@ -1,5 +1,5 @@
 """What operators do with dead letters, shared by ``python -m jobs.deadletters`` and the
-``/admin/dead-letters`` endpoints (SPEC section 10), so the two can never disagree.
+``/admin/dead-letters`` endpoints (docs/api.md), so the two can never disagree.
 
 ``replay`` queues each job again through the outbox, as a new message with a fresh retry
 budget, and makes the image pending again (its error cleared, ``product.updated``); ``purge``

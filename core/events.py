@@ -1,4 +1,4 @@
-"""Events as clients see them (SPEC section 8): the public ``evt_...`` id of a position in the
+"""Events as clients see them (docs/api.md): the public ``evt_...`` id of a position in the
 feed, and the Standard Webhooks envelope. One rendering for the API's feed, webhook
 deliveries and the stream.
 

@@ -1,4 +1,4 @@
-"""How many messages wait in RabbitMQ queues, for the operators' view (SPEC section 10).
+"""How many messages wait in RabbitMQ queues, for the operators' view (docs/api.md).
 
 A passive declare answers with the queue's message count and changes nothing; it works for
 classic and quorum queues alike. The API asks this without Dramatiq (it never holds a broker

@@ -1,4 +1,4 @@
-"""Rows to the JSON the API promises (SPEC section 3), rendered with orjson.
+"""Rows to the JSON the API promises (docs/api.md), rendered with orjson.
 
 In core because the API's responses and the events that webhooks and the stream send
 (:mod:`core.events`) show the same representation."""

@@ -1,4 +1,4 @@
-"""Stream tokens (SPEC section 8): a short-lived credential that opens one user's live stream
+"""Stream tokens (docs/api.md): a short-lived credential that opens one user's live stream
 and nothing else, for browsers whose EventSource cannot send an ``Authorization`` header.
 
 Signed with itsdangerous under a key derived from API_KEY_SECRET with a salt of its own, so a

@@ -1,4 +1,4 @@
-"""The check of a webhook URL when it is registered (SPEC section 8): a URL that can never
+"""The check of a webhook URL when it is registered (docs/api.md): a URL that can never
 be delivered to is refused then, with the address rules that every delivery applies again
 (:mod:`core.addresses`, as image downloads do).
 

@@ -1,6 +1,6 @@
 """Decode a downloaded product image and bring it to upright 8-bit sRGB; and the rule for
 when the source's own bytes, metadata stripped (:mod:`jobs.metadata`), may stand in for a
-re-encoded rendition (SPEC section 4). :mod:`jobs.ladder` builds every rendition on these.
+re-encoded rendition (docs/api.md). :mod:`jobs.ladder` builds every rendition on these.
 
 Anything that is not a supported image, or would be unsafe to decode, raises
 :class:`~jobs.errors.ImageRejectedError`.

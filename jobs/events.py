@@ -1,4 +1,4 @@
-"""The worker's event log lines (SPEC section 5), as the image steps and dead letters write
+"""The worker's event log lines (docs/api.md), as the image steps and dead letters write
 them: one ``jobs.events`` logger, one set of fields per job."""
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ resize, so the rest come nearly free. Encoding is the same for every rendition a
 
 AVIF is the slowest encoder by far, so it runs at a bounded effort (:data:`AVIF_SPEED`) and
 within its own share of the job's time: an extra format that fails or runs out of time is left
-out of the image, logged, and tried again by a re-render (SPEC section 7).
+out of the image, logged, and tried again by a re-render (docs/api.md).
 """
 
 from __future__ import annotations
@@ -235,7 +235,7 @@ def render_ladder(source: bytes, options: LadderOptions, *,
 
 def _kept_or_encoded(source: bytes, info: SourceInfo, options: LadderOptions,
                      largest: Rendition) -> Rendition:
-    """SPEC section 4: the largest required rendition is the source's own bytes, metadata
+    """docs/api.md: the largest required rendition is the source's own bytes, metadata
     removed, when those may be kept and are no larger than the re-encoded ones."""
     kept = stripped_source(source, info, options.decode_options)
     if kept is None or len(kept) > len(largest.data):

@@ -15,7 +15,7 @@ from PIL import Image
 from jobs.compress import flatten
 
 THUMBNAIL_SIDE = 32
-#: BlurHash components along the longer and the shorter side (SPEC section 7: 4x3).
+#: BlurHash components along the longer and the shorter side (docs/api.md: 4x3).
 LONG_COMPONENTS, SHORT_COMPONENTS = 4, 3
 #: Colours the thumbnail is reduced to before the most common one is taken.
 PALETTE_COLOURS = 8

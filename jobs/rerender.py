@@ -1,4 +1,4 @@
-"""Re-rendering (SPEC section 7): queue every ready image that other settings made, and
+"""Re-rendering (docs/api.md): queue every ready image that other settings made, and
 remove the objects of replaced sets once their grace period has passed.
 
     python -m jobs.rerender [--dry-run] [--limit N] [--product ID...]

@@ -1,4 +1,4 @@
-"""Events retention (SPEC section 8): events older than ``EVENTS_RETENTION_DAYS`` are deleted
+"""Events retention (docs/api.md): events older than ``EVENTS_RETENTION_DAYS`` are deleted
 by a thread in every worker process (:func:`events_pruner`), as the outbox relay runs, so no
 process or cron entry has to be remembered.
 

@@ -103,7 +103,7 @@ def build_runtime(settings: Settings | None = None, *, relay_in_worker: bool = T
     middleware.append(SharedThreadsWarning())
     broker = build_broker(settings, middleware=middleware)
     actors = declare_actors(broker, pipeline)
-    # On its own queue (SPEC section 8): `dramatiq jobs.worker` consumes every declared queue,
+    # On its own queue (docs/api.md): `dramatiq jobs.worker` consumes every declared queue,
     # and `--queues webhooks` gives deliveries worker processes of their own.
     declare_delivery_actor(broker, deliverer_from_settings(settings))
     check_queue_types(broker, settings.rabbitmq_queue_type)

@@ -1,4 +1,4 @@
-"""Webhook deliveries (SPEC section 8), in the worker processes.
+"""Webhook deliveries (docs/api.md), in the worker processes.
 
 Two loops run in a thread of every worker process (:func:`webhook_loops`):
 
@@ -44,7 +44,7 @@ from models.webhooks import Attempt
 logger = logging.getLogger(__name__)
 
 DELIVER_WEBHOOK = "deliver_webhook"
-#: A delivery's whole exchange with the receiver (SPEC section 8).
+#: A delivery's whole exchange with the receiver (docs/api.md).
 TOTAL_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 3.0
 #: What is kept of a receiver's answer for the delivery log.
@@ -189,7 +189,7 @@ def webhook_loops(settings: Settings) -> list[BackgroundLoop]:
 class SharedThreadsWarning(dramatiq.Middleware):
     """Says at boot when one worker process consumes both the image queue and the webhooks
     queue: its threads are shared, so receivers that hang for their 10 s would hold threads
-    that images wait for (SPEC section 8 wants them apart: ``--queues images`` and
+    that images wait for (docs/api.md wants them apart: ``--queues images`` and
     ``--queues webhooks``, as the Procfile and compose run them)."""
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:

@@ -199,7 +199,7 @@ def product_body(rng: random.Random, *, images: int = 0, image_base: str = "") -
 
 def expect_images(response, count: int) -> None:
     """Mark a created product's ``response`` failed unless its ``images`` has one pending
-    entry per source URL (SPEC section 7), as a client building ``<picture>`` relies on."""
+    entry per source URL (docs/api.md), as a client building ``<picture>`` relies on."""
     if response.status_code != 201:
         return  # expect() has judged it already
     try:

@@ -1,5 +1,5 @@
 -- depends: 0006.retired-objects
--- Events (SPEC section 8): one row per thing that happened to a product, written in the
+-- Events (docs/api.md): one row per thing that happened to a product, written in the
 -- transaction of the change (models/events.py), with the product's version at that commit.
 -- Rows from before have version 1: a version only has to grow from here on.
 ALTER TABLE products ADD COLUMN version bigint NOT NULL DEFAULT 1 CHECK (version >= 1);

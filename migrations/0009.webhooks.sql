@@ -1,5 +1,5 @@
 -- depends: 0008.events
--- Webhooks (SPEC section 8): endpoints of a user, the deliveries of events to them (the
+-- Webhooks (docs/api.md): endpoints of a user, the deliveries of events to them (the
 -- retry schedule lives in these rows, not in RabbitMQ delays), and where the fan-out from the
 -- events table stands.
 CREATE TABLE webhooks (

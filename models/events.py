@@ -1,4 +1,4 @@
-"""Events (SPEC section 8): what happened to a product, written in the transaction of the
+"""Events (docs/api.md): what happened to a product, written in the transaction of the
 change, read back in the order readers may see them.
 
 Writing. The product writers of :mod:`models.products` call :func:`record` after their
@@ -36,7 +36,7 @@ from models.db import db
 
 
 class EventType(StrEnum):
-    """The closed list of event types (SPEC section 8)."""
+    """The closed list of event types (docs/api.md)."""
 
     CREATED = "product.created"
     UPDATED = "product.updated"

@@ -1,4 +1,4 @@
-"""The one shape of an image that failed for good (SPEC section 7), as the worker records it
+"""The one shape of an image that failed for good (docs/api.md), as the worker records it
 and as the API reads it back: ``{"code", "message", "retryable", "attempts"}``, plus
 ``"http_status"`` when the code is ``HTTP_STATUS``.
 
@@ -21,7 +21,7 @@ from enum import StrEnum
 
 
 class FailureCode(StrEnum):
-    """Why an image failed; the kinds the SPEC names, and no others."""
+    """Why an image failed; the kinds docs/api.md names, and no others."""
 
     BLOCKED_ADDRESS = "BLOCKED_ADDRESS"
     TOO_MANY_REDIRECTS = "TOO_MANY_REDIRECTS"

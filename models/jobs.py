@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 IMAGE_QUEUE = "images"
-#: Webhook deliveries, on worker threads of their own (SPEC section 8).
+#: Webhook deliveries, on worker threads of their own (docs/api.md).
 WEBHOOK_QUEUE = "webhooks"
 PROCESS_IMAGE = "process_image"
 DELETE_PRODUCT_IMAGES = "delete_product_images"

@@ -1,4 +1,4 @@
-"""Images as media (SPEC section 7): what is stored of each source image's renditions, and the
+"""Images as media (docs/api.md): what is stored of each source image's renditions, and the
 ``images`` objects every product representation carries.
 
 A product row holds, in its ``image_media`` jsonb column, one record per source URL whose
@@ -50,7 +50,7 @@ class ImageError(msgspec.Struct):
 
 
 class MediaImage(msgspec.Struct):
-    """``images[i]`` of every product representation (SPEC section 7)."""
+    """``images[i]`` of every product representation (docs/api.md)."""
 
     source_url: str
     status: Literal["pending", "ready", "failed"]
@@ -66,7 +66,7 @@ class MediaImage(msgspec.Struct):
 #: Fields of a rendition as the API shows it, in order.
 RENDITION_FIELDS = Rendition.__struct_fields__
 #: Fields of a record that are never shown: the URL that ``compressed_product_images`` holds
-#: (SPEC section 7: the required format, largest width, or the kept source standing in). The
+#: (docs/api.md: the required format, largest width, or the kept source standing in). The
 #: objects' keys are not stored: each rendition's URL ends with its key.
 PRIVATE_FIELDS = ("copy",)
 #: Extension of a stored object -> the format name a rendition shows.
@@ -90,7 +90,7 @@ def media_record(*, width: int, height: int, placeholder: dict, renditions: Sequ
         ``quality`` (and ``score``) key of theirs is kept per format in the record's
         ``quality``, not shown to clients.
       stand_in: the source's own bytes (metadata removed), kept in place of the required
-        format's largest rendition (SPEC section 4); shown under its real format, and listed
+        format's largest rendition (docs/api.md); shown under its real format, and listed
         in the required format's ``srcset``, whose largest entry it is.
     """
     ordered = [{name: r[name] for name in RENDITION_FIELDS} for r in renditions]

@@ -81,7 +81,7 @@ class ProductRow(NamedTuple):
     updated_at: datetime
     #: Rendition sets by source URL (:mod:`models.media`); shown as ``images``.
     image_media: dict[str, dict]
-    #: One more with every committed change (SPEC sections 3 and 8); 1 when created.
+    #: One more with every committed change (docs/api.md); 1 when created.
     version: int
 
 
@@ -147,7 +147,7 @@ def _record_change(was_pending: bool, after: ProductRow, event_type: EventType,
 def image_state(
     images: Sequence[str], copies: Sequence[str | None], failures: Mapping[str, dict | str]
 ) -> tuple[str, list[dict]]:
-    """The ``image_status`` and ``image_errors`` of a product (SPEC section 3): each error
+    """The ``image_status`` and ``image_errors`` of a product (docs/api.md): each error
     is ``{"index", "url", "reason", "code"}``, the reason being the failure's message and the
     code None for a failure recorded before codes were (:mod:`models.failures`)."""
     errors = []

@@ -1,4 +1,4 @@
-"""Webhook endpoints and their deliveries (SPEC section 8).
+"""Webhook endpoints and their deliveries (docs/api.md).
 
 A delivery is a row: the fan-out (:func:`fan_out`) inserts one per matching endpoint in the
 transaction that advances its position in the events table, and its schedule lives in the

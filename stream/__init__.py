@@ -1,1 +1,1 @@
-"""The live events stream (SPEC section 8): Server-Sent Events under uvicorn, its own process."""
+"""The live events stream (docs/api.md): Server-Sent Events under uvicorn, its own process."""

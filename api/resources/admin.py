@@ -1,4 +1,4 @@
-"""``/admin``: the operators' endpoints (SPEC section 10): the dead-letter archive with replay
+"""``/admin``: the operators' endpoints (docs/api.md): the dead-letter archive with replay
 and purge, and the pipeline's depths and recent failures. They do what
 ``python -m jobs.deadletters`` does, through the same :mod:`core.dead_letters`."""
 

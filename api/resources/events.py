@@ -1,4 +1,4 @@
-"""``/users/{id}/events``: the user's events feed (SPEC section 8), oldest first, resumable
+"""``/users/{id}/events``: the user's events feed (docs/api.md), oldest first, resumable
 from any event id it handed out."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """``POST /users/{id}/stream-tokens``: a short-lived token that opens the user's live stream
-(SPEC section 8) from a browser, where EventSource cannot send an API key."""
+(docs/api.md) from a browser, where EventSource cannot send an API key."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """``/webhooks``: a user's webhook endpoints, their delivery log, manual retries and secret
-rotation (SPEC section 8). Only the owner sees or changes a webhook: anyone else's is a 404,
+rotation (docs/api.md). Only the owner sees or changes a webhook: anyone else's is a 404,
 as one that does not exist.
 
 The secret is an HMAC key, so it is stored as it is (deliveries sign with it) and shown only

@@ -249,7 +249,7 @@ def consumed_queues(service: dict) -> set[str] | None:
 
 
 def queue_problems(services: dict) -> list[str]:
-    """SPEC section 8: a slow receiver must never hold a thread an image waits for, so no
+    """docs/api.md: a slow receiver must never hold a thread an image waits for, so no
     worker consumes both queues, and in each profile some worker consumes each one."""
     problems = []
     for profile in (None, "cluster"):

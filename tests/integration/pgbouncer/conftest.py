@@ -1,4 +1,4 @@
-"""The system through PgBouncer in transaction-pooling mode (SPEC: PostgreSQL): the
+"""The system through PgBouncer in transaction-pooling mode (docs/api.md): the
 processes' DATABASE_URL is a PgBouncer of the tests' own, their DATABASE_DIRECT_URL the test
 server itself. The image pipeline's fixtures are reused, with these settings, so some of its
 tests run here again through PgBouncer."""

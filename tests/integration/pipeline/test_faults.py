@@ -128,7 +128,7 @@ def test_the_failure_code_is_the_same_on_the_product_in_the_archive_and_in_the_l
            else f"http://169.254.169.254:{images.port}/img/secret.png")
     # when
     product = wait_until_settled(api, create(api, account, [url])["id"])
-    # then: the product's stored failure is the SPEC's object, with the code
+    # then: the product's stored failure is the documented object, with the code
     assert product["image_status"] == "failed"
     [stored] = pipeline_database.execute_sql(
         "SELECT image_failures -> %s FROM products WHERE id = %s", (url, product["id"])

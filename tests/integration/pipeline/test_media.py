@@ -1,4 +1,4 @@
-"""Images as media through a real worker (SPEC section 7): every test photo through the
+"""Images as media through a real worker (docs/api.md): every test photo through the
 ladder, each rendition fetched by its URL and checked against what is recorded of it."""
 
 from __future__ import annotations

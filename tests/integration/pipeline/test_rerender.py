@@ -1,4 +1,4 @@
-"""Re-rendering through real workers (SPEC section 7): legacy copies brought to the whole
+"""Re-rendering through real workers (docs/api.md): legacy copies brought to the whole
 ladder, replaced objects kept for the grace period and removed only after it, a dry run that
 queues nothing, and a re-render that fails keeping the old set."""
 

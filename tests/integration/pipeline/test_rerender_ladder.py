@@ -1,4 +1,4 @@
-"""Re-rendering a product made under other settings (SPEC section 7): made by a worker with
+"""Re-rendering a product made under other settings (docs/api.md): made by a worker with
 IMAGE_FORMATS=jpeg, re-rendered by ``jobs.rerender`` and a worker with the defaults, while a
 reader polls the product and fetches every rendition it is shown.
 

@@ -164,7 +164,7 @@ def test_price_bounds_in_queries_follow_the_same_pattern(raw, ok):
 def ids() -> Iterator[tuple[str, dict]]:
     for name, schema in SCHEMAS.items():
         for field, field_schema in schema.get("properties", {}).items():
-            # An event's id is the one string id: "evt_...", as SPEC section 8 shows it.
+            # An event's id is the one string id: "evt_...", as docs/api.md shows it.
             if field in ("id", "user_id") and (name, field) != ("Event", "id"):
                 yield f"{name}.{field}", field_schema
     for path, item in DOCUMENT["paths"].items():
