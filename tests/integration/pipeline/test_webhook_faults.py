@@ -81,8 +81,9 @@ def test_a_hanging_receiver_never_holds_up_images(api, account, images, receiver
         assert all(image["status"] == "ready" for image in settled_product["images"])
     deliveries = log(api, account, hook)
     assert len(deliveries) >= 4
-    assert all(item["attempts"] == 0 and item["status"] == "pending" for item in deliveries), \
-        deliveries
+    ended = [(item["id"], item["attempts"], item["status"]) for item in deliveries
+             if item["attempts"] or item["status"] != "pending"]
+    assert not ended, f"deliveries ended before the images were ready: {ended}"
     assert len(receiver.received) >= 2
 
 
@@ -134,8 +135,10 @@ def test_events_written_while_the_broker_is_unreachable_are_all_delivered(
                  message="the dispatcher's failure to publish")
         assert len(receiver.received) == 1
         proxy.restore()
-        # then: every event arrives, with no operator action, and is recorded once
-        deliveries = succeeded(api, account, hook, 6, timeout=90)
+        # then: every event arrives, with no operator action, and is recorded once; the
+        # deadline is below the default 60 s lease, so the leases the dispatcher took while
+        # it could not publish must have been its setting's
+        deliveries = succeeded(api, account, hook, 6, timeout=40)
     finally:
         proxy.close()
     assert len(deliveries) == 6
