@@ -89,6 +89,9 @@ port_open "$RABBITMQ_PORT" || start_rabbitmq || status=1
 # The tests run the processes through a PgBouncer of their own (tests/support/pgbouncer.py),
 # which they start and stop: installed here when we are root, never started.
 [ "$(id -u)" != 0 ] || install PgBouncer pgbouncer pgbouncer || status=1
+# The console's browser tests drive Debian's Chromium (Playwright downloads none): likewise
+# installed only when we are root, and only the tests need it.
+[ "$(id -u)" != 0 ] || install Chromium chromium chromium || status=1
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "services: not running and not installed, and installing needs root:" >&2

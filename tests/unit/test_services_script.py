@@ -75,7 +75,7 @@ def test_root_without_the_services_installs_them_from_debian(machine):
     result, calls = run(uid=0)
     installs = [call for call in calls if call.startswith("apt-get") and "install" in call]
     assert [call.split()[-1] for call in installs] == [
-        "postgresql", "redis-server", "rabbitmq-server", "pgbouncer"]
+        "postgresql", "redis-server", "rabbitmq-server", "pgbouncer", "chromium"]
     assert result.returncode == 1  # our apt-get installs nothing real
 
 
@@ -89,7 +89,7 @@ def test_non_root_without_the_services_says_what_to_install(machine):
         assert f"apt-get install {package}" in result.stderr
     assert "docker compose up" in result.stderr
     # only the tests use PgBouncer: nobody is told to install it for `make run`
-    assert "pgbouncer" not in result.stderr
+    assert "pgbouncer" not in result.stderr and "chromium" not in result.stderr
 
 
 def test_running_services_are_left_alone(machine, tmp_path):
@@ -100,6 +100,7 @@ def test_running_services_are_left_alone(machine, tmp_path):
     ports = [listener.getsockname()[1] for listener in listeners]
     fake(bin_dir, "id", "echo 0")
     fake(bin_dir, "pgbouncer")  # installed
+    fake(bin_dir, "chromium")  # installed
     env = {"PATH": str(bin_dir), "CALLS": str(tmp_path / "calls"),
            "SERVICES_PG_PORT": str(ports[0]), "SERVICES_REDIS_PORT": str(ports[1]),
            "SERVICES_RABBITMQ_PORT": str(ports[2])}
