@@ -78,6 +78,9 @@ class Settings:
     webhook_lease_seconds: float = 60.0
     #: The live events stream's port (SPEC section 8), a process of its own.
     events_port: int = 8090
+    #: The stream's URL as browsers reach it (the console opens its EventSource there);
+    #: "": http://127.0.0.1:events_port. See stream_url.
+    events_public_url: str = ""
     #: Origins whose pages may open the stream (CORS); none by default.
     events_cors_origins: tuple[str, ...] = ()
     #: Seconds a stream token from POST /users/{id}/stream-tokens stays good.
@@ -116,6 +119,11 @@ class Settings:
     def direct_database_url(self) -> str:
         """The URL of a direct PostgreSQL session, for work that needs session state."""
         return self.database_direct_url or self.database_url
+
+    @property
+    def stream_url(self) -> str:
+        """Where browsers open the live stream: ``events_public_url``, or this machine's."""
+        return self.events_public_url or f"http://127.0.0.1:{self.events_port}"
 
     @property
     def uses_redis_cluster(self) -> bool:
@@ -384,6 +392,7 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         webhook_lease_seconds=read("WEBHOOK_LEASE_SECONDS", _positive_float,
                                    defaults.webhook_lease_seconds),
         events_port=read("EVENTS_PORT", _port, defaults.events_port),
+        events_public_url=read("EVENTS_PUBLIC_URL", _url("http", "https"), "").rstrip("/"),
         events_cors_origins=read("EVENTS_CORS_ORIGINS", _origins, defaults.events_cors_origins),
         stream_token_ttl_seconds=read("STREAM_TOKEN_TTL_SECONDS", _positive_int,
                                       defaults.stream_token_ttl_seconds),

@@ -41,6 +41,7 @@ _NAMES = {
     "webhook_disable_after": "WEBHOOK_DISABLE_AFTER",
     "webhook_lease_seconds": "WEBHOOK_LEASE_SECONDS",
     "events_port": "EVENTS_PORT",
+    "events_public_url": "EVENTS_PUBLIC_URL",
     "events_cors_origins": "EVENTS_CORS_ORIGINS",
     "stream_token_ttl_seconds": "STREAM_TOKEN_TTL_SECONDS",
     "events_heartbeat_seconds": "EVENTS_HEARTBEAT_SECONDS",

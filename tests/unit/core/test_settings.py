@@ -111,3 +111,12 @@ def test_broker_url_may_list_the_nodes_of_a_cluster():
 def test_queue_type():
     assert from_env({}).rabbitmq_queue_type == "classic"
     assert from_env({"RABBITMQ_QUEUE_TYPE": " Quorum"}).rabbitmq_queue_type == "quorum"
+
+
+def test_the_stream_url_browsers_use_follows_the_stream_port_unless_given():
+    assert from_env({}).stream_url == "http://127.0.0.1:8090"
+    assert from_env({"EVENTS_PORT": "9001"}).stream_url == "http://127.0.0.1:9001"
+    given = from_env({"EVENTS_PUBLIC_URL": "https://events.example/", "EVENTS_PORT": "9001"})
+    assert given.stream_url == "https://events.example"
+    with pytest.raises(SettingsError, match="EVENTS_PUBLIC_URL"):
+        from_env({"EVENTS_PUBLIC_URL": "events.example"})
