@@ -47,6 +47,9 @@ DELIVER_WEBHOOK = "deliver_webhook"
 #: A delivery's whole exchange with the receiver (docs/api.md).
 TOTAL_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 3.0
+#: Seconds an attempt holds its lease at least: the whole exchange and its recording, so a
+#: short WEBHOOK_LEASE_SECONDS can never hand the same attempt out again while it runs.
+ATTEMPT_LEASE = TOTAL_TIMEOUT + 5.0
 #: What is kept of a receiver's answer for the delivery log.
 ANSWER_BYTES = 1024
 #: Seconds between looks for new events or due deliveries when there were none.
@@ -100,7 +103,8 @@ class Deliverer:
     Parameters:
       allow_private: IMAGE_FETCH_ALLOW_PRIVATE: the address rule of image downloads.
       schedule: WEBHOOK_RETRY_SCHEDULE. disable_after: WEBHOOK_DISABLE_AFTER.
-      lease_seconds: WEBHOOK_LEASE_SECONDS: the lease an attempt renews as it starts.
+      lease_seconds: WEBHOOK_LEASE_SECONDS: the lease an attempt renews as it starts (at
+        least ATTEMPT_LEASE).
     """
 
     def __init__(self, *, allow_private: bool, schedule: tuple[int, ...], disable_after: int,
@@ -109,7 +113,7 @@ class Deliverer:
                                    allow_private=allow_private, max_redirects=0, min_rate=0)
         self._schedule = schedule
         self._disable_after = disable_after
-        self._lease_seconds = lease_seconds
+        self._lease_seconds = max(lease_seconds, ATTEMPT_LEASE)
 
     def deliver(self, delivery_id: int, lease: str) -> str | None:
         """Attempt the delivery the lease ``lease`` was handed out for; returns its status
