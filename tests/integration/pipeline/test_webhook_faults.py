@@ -145,3 +145,21 @@ def test_events_written_while_the_broker_is_unreachable_are_all_delivered(
     assert all(item["attempts"] == 1 and item["last_status"] == 200 for item in deliveries)
     received = [request.headers["webhook-id"] for request in receiver.received]
     assert set(received) == {item["event_id"] for item in deliveries}
+
+
+def test_an_attempt_outliving_a_short_lease_is_never_handed_out_again(
+        api, account, receiver, workers, pipeline_settings):
+    # given: a lease shorter than an attempt may last, and a receiver that never answers
+    settings = pipeline_settings.replace(webhook_lease_seconds=2.0,
+                                         webhook_retry_schedule=(600,))
+    workers(settings, queues=WEBHOOKS)
+    receiver.default = HANG
+    hook = register(api, account, receiver.url)
+    make_product(api, account)
+    # when: the attempt runs to its 10 s timeout and is recorded
+    (delivery,) = wait_for(
+        lambda: [item for item in log(api, account, hook) if item["attempts"] == 1] or None,
+        timeout=40, interval=0.1, message="the attempt's record")
+    # then: the receiver saw that one attempt only, not one per lapsed lease
+    assert len(receiver.received) == 1, [r.headers["webhook-id"] for r in receiver.received]
+    assert delivery["status"] == "pending" and delivery["last_error"]
