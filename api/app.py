@@ -21,6 +21,7 @@ from api.middleware import DatabaseConnections, RequestLog, UnreadBodies
 from api.openapi import OpenApi
 from api.operator import OperatorGate
 from api.resources.admin import Admin
+from api.resources.console import Console
 from api.resources.events import Events
 from api.resources.health import Health, Readiness
 from api.resources.products import Products
@@ -105,6 +106,13 @@ def create_app(settings: Settings, *, cache: ProductCache | None = None) -> falc
     app.add_route("/admin/dead-letters/replay", admin, suffix="replay")
     app.add_route("/admin/dead-letters/purge", admin, suffix="purge")
     app.add_route("/admin/pipeline", admin, suffix="pipeline")
+    console = Console(image_url=settings.s3_public_url, stream_url=settings.stream_url,
+                      operator=bool(settings.operator_token))
+    app.add_route("/console", console)
+    app.add_route("/console/product", console, suffix="product")
+    app.add_route("/console/operator", console, suffix="operator")
+    app.add_route("/console/config.json", console, suffix="config")
+    app.add_route("/console/static/{name}", console, suffix="static")
     app.add_route("/openapi.json", OpenApi())
     app.add_route("/metrics", Metrics(outbox_depth=outbox_depth))
     return app

@@ -22,8 +22,9 @@ from core.settings import Settings
 from core.urls import parse_image_url
 from tests.support import routes
 
-# Operational endpoints outside the client contract.
-UNDOCUMENTED = frozenset({"/metrics"})
+# Operational endpoints outside the client contract, and the console's pages.
+UNDOCUMENTED = frozenset({"/metrics", "/console", "/console/product", "/console/operator",
+                          "/console/config.json", "/console/static/{name}"})
 DOCUMENT = build_document()
 SCHEMAS = DOCUMENT["components"]["schemas"]
 WRITES = [("/products", "post"), ("/products/{id}", "patch"), ("/products/{id}", "delete"),
