@@ -8,30 +8,7 @@ import requests
 from tests.support.accounts import sign_up_and_create
 from tests.support.database import scalar
 from tests.support.processes import wait_for
-
-
-def open_stream(stream, user_id: int, headers: dict) -> requests.Response:
-    return requests.get(f"{stream.url}/users/{user_id}/events", stream=True, timeout=10,
-                        headers={"Accept": "text/event-stream", **headers})
-
-
-def messages(response: requests.Response, count: int) -> list[dict]:
-    """The next ``count`` events, each as its fields (comments skipped). One line iterator
-    per response: a second iter_lines would lose what the first had buffered."""
-    if not hasattr(response, "lines"):
-        response.lines = response.iter_lines(decode_unicode=True)
-    found, current = [], {}
-    for line in response.lines:
-        if line == "":
-            if current:
-                found.append(current)
-                current = {}
-                if len(found) == count:
-                    return found
-        elif not line.startswith(":"):
-            name, _, value = line.partition(": ")
-            current[name] = value
-    raise AssertionError(f"the stream ended after {len(found)} events")
+from tests.support.stream_server import messages, open_stream
 
 
 def test_a_products_events_arrive_in_order_as_they_are_written(api, stream):
