@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -30,3 +30,19 @@ def stream(base_settings, clean_database) -> Iterator[StreamServer]:
                                        EVENTS_CORS_ORIGINS=ALLOWED_ORIGIN))
     yield server
     server.close()
+
+
+@pytest.fixture
+def start_stream(base_settings, clean_database) -> Iterator[Callable[..., StreamServer]]:
+    """Starts stream processes with settings of their own (FAST unless overridden), each
+    stopped at the end of the test."""
+    started: list[StreamServer] = []
+
+    def start(**overrides: str) -> StreamServer:
+        server = StreamServer(settings_env(base_settings, **{**FAST, **overrides}))
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
