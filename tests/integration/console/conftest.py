@@ -146,6 +146,27 @@ def sign_in(watched: Watched, console: Console, account: Account) -> Page:
     return page
 
 
+@dataclass
+class SignedIn:
+    console: Console
+    account: Account
+    watched: Watched
+
+    @property
+    def page(self) -> Page:
+        return self.watched.page
+
+
+@pytest.fixture
+def signed_in(console_factory, open_page) -> SignedIn:
+    """A new user in the catalog of a console without operators, its stream open."""
+    console = console_factory()
+    account = console.sign_up()
+    watched = open_page()
+    sign_in(watched, console, account)
+    return SignedIn(console, account, watched)
+
+
 def screenshot(page: Page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / name

@@ -9,7 +9,7 @@ import re
 
 import requests
 
-from tests.integration.console.conftest import screenshot, sign_in
+from tests.integration.console.conftest import screenshot
 from tests.support.photos import PHOTOS
 from tests.support.processes import wait_for
 
@@ -26,11 +26,9 @@ def card(page, product_id: int):
 
 
 def test_a_new_products_cards_go_from_placeholder_to_loaded_images(
-        console_factory, open_page, images, worker, pipeline_settings):
-    console = console_factory()
-    account = console.sign_up()
-    watched = open_page()
-    page = sign_in(watched, console, account)
+        signed_in, images, worker, pipeline_settings):
+    console, account, watched, page = (signed_in.console, signed_in.account,
+                                       signed_in.watched, signed_in.page)
     urls = add_photos(images)
     # The renditions are held back until the placeholders have been seen, so the order the
     # person sees (placeholder first) is checked, not raced.

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import requests
 
-from tests.integration.console.conftest import sign_in
 from tests.integration.console.test_catalog import PHOTO_NAMES
 from tests.support.photos import PHOTOS
 from tests.support.processes import wait_for
@@ -26,11 +25,9 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def test_time_from_the_workers_commit_to_the_loaded_card(
-        console_factory, open_page, images, worker, pipeline_database):
-    console = console_factory()
-    account = console.sign_up()
-    watched = open_page()
-    page = sign_in(watched, console, account)
+        signed_in, images, worker, pipeline_database):
+    console, account, watched, page = (signed_in.console, signed_in.account,
+                                       signed_in.watched, signed_in.page)
     urls = [images.add(f"{n}-{PHOTO_NAMES[n % len(PHOTO_NAMES)]}",
                        (PHOTOS / PHOTO_NAMES[n % len(PHOTO_NAMES)]).read_bytes())
             for n in range(IMAGES)]

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import requests
 
-from tests.integration.console.conftest import sign_in
-
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
-def test_a_product_named_like_markup_shows_as_text_and_runs_nothing(console_factory, open_page):
-    console = console_factory()
-    account = console.sign_up()
-    watched = open_page()
-    page = sign_in(watched, console, account)
+def test_a_product_named_like_markup_shows_as_text_and_runs_nothing(signed_in):
+    console, account, watched, page = (signed_in.console, signed_in.account,
+                                       signed_in.watched, signed_in.page)
 
     page.fill("#create [name=name]", HOSTILE)
     page.fill("#create [name=price]", "1")
