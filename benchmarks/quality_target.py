@@ -1,86 +1,162 @@
 """Target quality against fixed quality 80 (issue 14): bytes of the whole default ladder, full
 SSIMULACRA2 of the largest rendition, and the worker's CPU per source, in one run.
 
-Sources: the repository's test photos (testdata/photos, PNG and JPEG; GIF left out) at their
-own size and at 0.6x (LANCZOS), as PNG, so the reference is lossless. Each is rendered by
-:func:`jobs.ladder.render_ladder` in each mode; CPU is ``time.process_time`` around it. Every
-rendition's bytes count; only the largest width of each format is scored (kept sources are
-not scored), by the pure-Python ``ssimulacra2`` package (dev extra) against the source's
-pixels, which at these sizes are the largest rendition's reference.
+Sources: the corpus of :mod:`benchmarks.corpus` (photos at three crops and scales, and a
+minority of synthetic renders), as lossless PNG. Each is rendered by
+:func:`jobs.ladder.render_ladder` in fixed mode and in target mode at each target; CPU is
+``time.process_time`` around it. Every rendition's bytes count; the largest rendition of each
+format is scored by the pure-Python ``ssimulacra2`` package (dev extra) against the source's
+pixels (resized to its size, when it is smaller; a kept source is scored too: it is what
+clients get). Photos and synthetic renders are reported apart, and together.
+
+Run on its own: ``.venv/bin/python -m benchmarks.quality_target --target 75 [--target 80]``
+(fixed mode is measured once for all targets); ``--images`` adds one line per image.
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image
 
-from benchmarks.sources import open_photo, photo_paths
+from benchmarks.corpus import Source, corpus
 from jobs.ladder import LadderOptions, render_ladder
 
-SCALES = (1.0, 0.6)
+FORMATS = ("jpeg", "webp", "avif")
+GROUPS = ("photo", "synthetic", None)  # None: the whole corpus
 
 
-def sources() -> dict[str, tuple[bytes, Image.Image]]:
-    named = {}
-    for path in photo_paths():
-        photo = open_photo(path)
-        for scale in SCALES:
-            image = photo if scale == 1.0 else photo.resize(
-                (round(photo.width * scale), round(photo.height * scale)),
-                Image.Resampling.LANCZOS)
-            buffer = io.BytesIO()
-            image.save(buffer, "PNG")
-            named[f"{path.name}@{scale}"] = (buffer.getvalue(), image)
-    return named
+def mode_name(target: float) -> str:
+    return f"target {target:g}"
 
 
-def measure(target: float) -> dict:
+def measure(targets: float | Sequence[float], sources: Sequence[Source] | None = None) -> dict:
+    """``{"modes": [...], "sources": {name: Source}, "cpu": {(mode, name): s},
+    "records": {(mode, name, fmt): {"bytes", "score", "quality"}}}``."""
     from ssimulacra2 import compute_ssimulacra2
 
-    modes = {"fixed": LadderOptions(),
-             "target": LadderOptions(quality_mode="target", quality_target=target)}
-    result: dict = {"target": target, "cpu": {}, "formats": {}}
-    named = sources()
+    targets = [targets] if isinstance(targets, int | float) else list(targets)
+    modes = {"fixed": LadderOptions()}
+    modes |= {mode_name(target): LadderOptions(quality_mode="target", quality_target=target)
+              for target in targets}
+    sources = list(sources if sources is not None else corpus())
+    result: dict = {"modes": list(modes), "sources": {s.name: s for s in sources},
+                    "cpu": {}, "records": {}}
     with tempfile.TemporaryDirectory() as folder:
         reference, distorted = Path(folder, "r.png"), Path(folder, "d.png")
-        for mode, options in modes.items():
-            cpu = 0.0
-            for name, (data, image) in named.items():
+        for source in sources:
+            for mode, options in modes.items():
                 started = time.process_time()
-                ladder = render_ladder(data, options)
-                cpu += time.process_time() - started
-                image.save(reference)
-                for rendition in ladder.renditions:
-                    entry = result["formats"].setdefault(rendition.format, {}).setdefault(
-                        mode, {"bytes": 0, "scores": {}})
-                    entry["bytes"] += len(rendition.data)
-                    if rendition.width == ladder.source_width and not rendition.kept_source:
-                        Image.open(io.BytesIO(rendition.data)).convert("RGB").save(distorted)
-                        entry["scores"][name] = (
-                            float(compute_ssimulacra2(str(reference), str(distorted))),
-                            rendition.quality)
-            result["cpu"][mode] = cpu / len(named)
+                ladder = render_ladder(source.data, options)
+                result["cpu"][mode, source.name] = time.process_time() - started
+                for fmt in FORMATS:
+                    made = [r for r in ladder.renditions if r.format == fmt
+                            or (r.kept_source and fmt == options.required)]
+                    largest = max(made, key=lambda rendition: rendition.width)
+                    expected = source.image
+                    if expected.size != (largest.width, largest.height):
+                        expected = expected.resize((largest.width, largest.height),
+                                                   Image.Resampling.LANCZOS)
+                    expected.save(reference)
+                    Image.open(io.BytesIO(largest.data)).convert("RGB").save(distorted)
+                    result["records"][mode, source.name, fmt] = {
+                        "bytes": sum(len(r.data) for r in made),
+                        "score": float(compute_ssimulacra2(str(reference), str(distorted))),
+                        "quality": largest.quality}
     return result
 
 
-def format_table(result: dict) -> str:
-    lines = ["| format | kB fixed 80 | kB target | target / fixed | mean score fixed | "
-             "mean score target | worst fixed | worst target |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for fmt in ("jpeg", "webp", "avif"):
-        fixed, target = result["formats"][fmt]["fixed"], result["formats"][fmt]["target"]
-        cells = []
-        for entry in (fixed, target):
-            scores = [score for score, _ in entry["scores"].values()]
-            cells.append((sum(scores) / len(scores), min(scores)))
-        lines.append(f"| {fmt} | {fixed['bytes'] / 1000:.1f} | {target['bytes'] / 1000:.1f} | "
-                     f"{target['bytes'] / fixed['bytes']:.2f} | {cells[0][0]:.1f} | "
-                     f"{cells[1][0]:.1f} | {cells[0][1]:.1f} | {cells[1][1]:.1f} |")
-    cpu = result["cpu"]
-    lines.append(f"\nCPU per source: fixed {cpu['fixed'] * 1000:.0f} ms, target "
-                 f"{cpu['target'] * 1000:.0f} ms ({cpu['target'] / cpu['fixed']:.2f}x)")
+def names(result: dict, group: str | None = None, kind: str | None = None) -> list[str]:
+    return [name for name, source in result["sources"].items()
+            if (group is None or source.group == group) and (kind is None or source.kind == kind)]
+
+
+def summary(result: dict, mode: str, fmt: str, selected: Sequence[str]) -> dict:
+    """Total bytes, mean and worst score (and its image), mean encoder quality."""
+    records = {name: result["records"][mode, name, fmt] for name in selected}
+    worst = min(records, key=lambda name: records[name]["score"])
+    qualities = [r["quality"] for r in records.values() if r["quality"] is not None]
+    return {"bytes": sum(r["bytes"] for r in records.values()),
+            "mean": sum(r["score"] for r in records.values()) / len(records),
+            "worst": records[worst]["score"], "worst_image": worst,
+            "quality": sum(qualities) / len(qualities) if qualities else None}
+
+
+def cpu_per_source(result: dict, mode: str, selected: Sequence[str]) -> float:
+    return sum(result["cpu"][mode, name] for name in selected) / len(selected)
+
+
+def _quality(value: float | None) -> str:
+    return "kept" if value is None else f"{value:.0f}"
+
+
+def _cpu_text(result: dict, mode: str, label: str, selected: Sequence[str]) -> str:
+    fixed, target = (cpu_per_source(result, m, selected) for m in ("fixed", mode))
+    return f"{label} fixed {fixed * 1000:.0f} ms, target {target * 1000:.0f} ms " \
+           f"({target / fixed:.2f}x)"
+
+
+def format_table(result: dict, *, per_image: bool = False) -> str:
+    photos, synthetic = names(result, "photo"), names(result, "synthetic")
+    everything = names(result)
+    lines = [f"Corpus: {len(everything)} images, {len(photos)} photos and {len(synthetic)} "
+             f"synthetic ({len(synthetic) / len(everything):.0%}: "
+             f"{', '.join(sorted({result['sources'][n].kind for n in synthetic}))})."]
+    groups = {"photos": photos, "synthetic": synthetic, "all": everything}
+    for mode in result["modes"][1:]:
+        lines += ["", f"### {mode} against fixed quality 80", "",
+                  "| format | images | kB fixed | kB target | target / fixed | mean fixed | "
+                  "mean target | worst fixed | worst target | mean q fixed -> target |",
+                  "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+        for fmt in FORMATS:
+            for label, selected in groups.items():
+                f, t = (summary(result, m, fmt, selected) for m in ("fixed", mode))
+                lines.append(
+                    f"| {fmt} | {label} | {f['bytes'] / 1000:.0f} | {t['bytes'] / 1000:.0f} | "
+                    f"{t['bytes'] / f['bytes']:.2f} | {f['mean']:.1f} | {t['mean']:.1f} | "
+                    f"{f['worst']:.1f} ({f['worst_image']}) | "
+                    f"{t['worst']:.1f} ({t['worst_image']}) | "
+                    f"{_quality(f['quality'])} -> {_quality(t['quality'])} |")
+        lines += ["", "Synthetic kinds (bytes target / fixed; score fixed -> target):", "",
+                  "| kind | " + " | ".join(FORMATS) + " |",
+                  "| --- |" + " --- |" * len(FORMATS)]
+        for kind in sorted({result["sources"][n].kind for n in synthetic}):
+            selected = names(result, "synthetic", kind)
+            cells = []
+            for fmt in FORMATS:
+                f, t = (summary(result, m, fmt, selected) for m in ("fixed", mode))
+                cells.append(f"{t['bytes'] / f['bytes']:.2f}; {f['mean']:.1f} -> "
+                             f"{t['mean']:.1f}")
+            lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+        lines += ["", "CPU per source (process time of render_ladder): "
+                  + "; ".join(_cpu_text(result, mode, label, selected)
+                              for label, selected in groups.items()) + "."]
+    if per_image:
+        lines += ["", "| image | " + " | ".join(f"{fmt} {mode}" for mode in result["modes"]
+                                               for fmt in FORMATS) + " |",
+                  "| --- |" + " ---: |" * (len(FORMATS) * len(result["modes"]))]
+        for name in everything:
+            cells = [f"{r['score']:.1f} q{_quality(r['quality'])} {r['bytes'] / 1000:.0f}k"
+                     for mode in result["modes"] for fmt in FORMATS
+                     for r in [result["records"][mode, name, fmt]]]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--target", type=float, action="append",
+                        help="IMAGE_QUALITY_TARGET to measure (repeatable; default 75)")
+    parser.add_argument("--images", action="store_true", help="one line per image too")
+    args = parser.parse_args(argv)
+    result = measure(args.target or [75.0])
+    print(format_table(result, per_image=args.images))
+
+
+if __name__ == "__main__":
+    main()
