@@ -10,6 +10,7 @@ import falcon
 import falcon.asgi
 
 from api.cors import RouteCors
+from api.errors import serialize_error
 from api.params import refuse_unknown_parameters
 from core import stream_tokens
 from core.api_keys import hash_api_key
@@ -127,6 +128,8 @@ class Lifespan:
 def create_app(settings: Settings) -> falcon.asgi.App:
     hub = Hub(database_url=settings.database_url, poll_seconds=settings.events_poll_seconds)
     app = falcon.asgi.App(middleware=[Lifespan(hub), RouteCors(settings.events_cors_origins)])
+    # JSON errors whatever the client accepts: EventSource asks for text/event-stream only.
+    app.set_error_serializer(serialize_error)
     app.add_route("/users/{user_id:int}/events", Stream(hub=hub, settings=settings))
     app.add_route("/healthz", Health())
     return app

@@ -98,11 +98,14 @@ class Hub:
                 conn.cursor().execute(f"LISTEN {events.CHANNEL}")
                 backoff = 0.5
                 gone = asyncio.Event()
-                loop.add_reader(conn.fileno(), self._drain, conn, gone)
+                # Kept: a dead connection's fileno() raises, and a reader left behind on this
+                # number would swallow the next connection's, which often gets the same one.
+                fd = conn.fileno()
+                loop.add_reader(fd, self._drain, conn, gone)
                 try:
                     await gone.wait()
                 finally:
-                    loop.remove_reader(conn.fileno())
+                    loop.remove_reader(fd)
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - reconnect below

@@ -74,8 +74,6 @@ def test_an_unknown_query_parameter_is_a_400(stream, two_users):
         assert f"`{unknown}`" in body["description"]
 
 
-@pytest.mark.xfail(strict=True, reason="a known bug: the stream app keeps Falcon's error"
-                   " serializer, which writes an empty body for a client that accepts no JSON")
 def test_an_eventsource_gets_the_json_error_body_too(stream, two_users):
     # EventSource sends Accept: text/event-stream, and docs/api.md promises JSON errors
     # whatever the Accept header.

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import signal
 
-import pytest
-
 from tests.integration.stream.clients import create_product, rename, sign_up
 from tests.support.stream_server import messages, open_stream
 
@@ -50,8 +48,6 @@ def test_last_event_id_resumes_across_a_restart_without_gap_or_repeat(api, strea
     assert names(messages(resumed, 1)) == ["v7"]
 
 
-@pytest.mark.xfail(strict=True, reason="uvicorn waits for open streams to end, which they never"
-                   " do: python -m stream sets no timeout_graceful_shutdown (a known bug)")
 def test_sigterm_ends_the_process_with_streams_open(api, stream):
     account = sign_up(api.url)
     create_product(api.url, account)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import psycopg2
-import pytest
 
 from stream.hub import LISTENER_NAME
 from tests.integration.stream.clients import create_product, rename, sign_up
@@ -82,9 +81,6 @@ def test_events_written_as_the_listener_dies_all_arrive_once(api, stream, databa
         assert names(messages(response, 1)) == ["v4"]
 
 
-@pytest.mark.xfail(strict=True, reason="a known bug: stream/hub.py's remove_reader(conn.fileno())"
-                   " raises on the dead connection, so the old fd stays in the selector and the"
-                   " new connection's reader, on the same fd number, is never called")
 def test_the_listener_comes_back_and_listens_again(api, start_stream, database_url):
     # No tick within the test: what arrives came by a NOTIFY to the new listener.
     stream = start_stream(EVENTS_POLL_SECONDS="3600")
