@@ -61,8 +61,10 @@ def test_a_failed_image_is_replayed_from_the_operator_view_until_ready(
     assert OPERATOR_TOKEN not in view.url
     assert "HTTP 404" in row.locator(".reason").text_content()
     assert url in row.locator(".where").text_content()
-    assert view.locator("#failures tr[data-code=HTTP_STATUS] td").all_text_contents() == [
-        "HTTP_STATUS", "1"]
+    # The failure's event and its dead letter are separate commits: the view refreshes.
+    failures = view.locator("#failures tr[data-code=HTTP_STATUS]")
+    failures.wait_for()
+    assert failures.locator("td").all_text_contents() == ["HTTP_STATUS", "1"]
     assert view.locator("[data-metric=dead_letters] .value").text_content() == "1"
     for name in ("outbox_depth", "image_queue_depth"):
         assert view.locator(f"[data-metric={name}] .value").text_content().isdigit(), name
