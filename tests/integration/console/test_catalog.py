@@ -9,7 +9,7 @@ import re
 
 import requests
 
-from tests.integration.console.conftest import screenshot
+from tests.integration.console.conftest import screenshot, sign_in
 from tests.support.photos import PHOTOS
 from tests.support.processes import wait_for
 
@@ -119,3 +119,53 @@ def test_a_new_products_cards_go_from_placeholder_to_loaded_images(
                 assert re.fullmatch(r"-?\d+%", cells.nth(5).text_content())
     screenshot(page, "product.png")
     assert watched.errors == [] and watched.dialogs == []
+
+
+def names(page) -> list[str]:
+    return page.locator("li.card a.name").all_text_contents()
+
+
+def test_filters_paging_and_delete_through_the_api(console_factory, open_page):
+    console = console_factory()
+    account = console.sign_up()
+    other = console.sign_up()
+    for name, price in [("Oak desk", "120"), ("Desk lamp", "49.90"), ("Chair", "80"),
+                        ("Standing desk", "300")]:
+        requests.post(console.api.url + "/products", headers=account.auth, timeout=10,
+                      json={"product_name": name, "product_price": price})
+    requests.post(console.api.url + "/products", headers=other.auth, timeout=10,
+                  json={"product_name": "Someone else's desk", "product_price": "1"})
+    watched = open_page(accept_dialogs=True)
+    page = watched.page
+
+    # A key that is not the user's is refused, and nothing is kept.
+    page.goto(console.url)
+    page.fill("#sign-in [name=user]", str(account.id))
+    page.fill("#sign-in [name=key]", other.api_key)
+    page.click("#sign-in button[type=submit]")
+    page.wait_for_selector("#sign-in-message[data-kind=error]")
+    assert page.evaluate("sessionStorage.length") == 0
+    page = sign_in(watched, console, account)
+    assert account.api_key not in page.url
+    assert page.evaluate("sessionStorage.getItem('console.key')") == account.api_key
+    assert names(page) == ["Standing desk", "Chair", "Desk lamp", "Oak desk"]
+
+    page.fill("#filters [name=name]", "desk")
+    page.fill("#filters [name=max_price]", "200")
+    page.fill("#filters [name=limit]", "1")
+    page.click("#filters button[type=submit]")
+    wait_for(lambda: names(page) == ["Desk lamp"], message="the first filtered page")
+    page.click("#more")
+    wait_for(lambda: names(page) == ["Desk lamp", "Oak desk"], message="the second page")
+    page.click("#more")  # the page after a full one may be empty: then no more
+    page.wait_for_selector("#more", state="hidden")
+    assert names(page) == ["Desk lamp", "Oak desk"]
+
+    page.locator("li.card", has_text="Oak desk").locator("button.danger").click()
+    wait_for(lambda: names(page) == ["Desk lamp"], message="the deleted card gone")
+    assert watched.dialogs == ["confirm: Delete “Oak desk”?"]
+    listed = requests.get(console.api.url + "/products", params={"user_id": account.id},
+                          timeout=10).json()["items"]
+    assert [product["product_name"] for product in listed] == [
+        "Standing desk", "Chair", "Desk lamp"]
+    assert watched.errors == []
