@@ -33,11 +33,14 @@ function row(cells, props = {}) {
 function renditionTable(image) {
   const kept = keptSource(image);
   const sourceBytes = kept ? kept.bytes : null;
+  const jpegBytes = new Map(image.renditions.filter((rendition) => rendition.format === "jpeg")
+    .map((rendition) => [rendition.width, rendition.bytes]));
   const head = el("thead", {}, el("tr", {}, ["", "format", "width", "height", "bytes",
-    "saving vs source"].map((text) => el("th", { scope: "col", text }))));
+    "saving vs source", "vs JPEG"].map((text) => el("th", { scope: "col", text }))));
   const body = el("tbody");
   body.append(row(["source", kept ? kept.format : "—", String(image.width ?? "—"),
-    String(image.height ?? "—"), sourceBytes ? formatBytes(sourceBytes) : "not reported", "—"],
+    String(image.height ?? "—"), sourceBytes ? formatBytes(sourceBytes) : "not reported", "—",
+    "—"],
   { class: "source", dataset: { bytes: sourceBytes ?? "" } }));
   const sorted = image.renditions.filter((rendition) => rendition !== kept).sort((a, b) =>
     FORMAT_ORDER.indexOf(a.format) - FORMAT_ORDER.indexOf(b.format) || a.width - b.width);
@@ -46,6 +49,8 @@ function renditionTable(image) {
       el("a", { href: rendition.url, text: "open" }), rendition.format,
       String(rendition.width ?? "—"), String(rendition.height ?? "—"),
       formatBytes(rendition.bytes), saving(rendition.bytes, sourceBytes),
+      // What the format saves against the JPEG of the same width (the fallback's cost).
+      rendition.format === "jpeg" ? "—" : saving(rendition.bytes, jpegBytes.get(rendition.width)),
     ], { class: "rendition", dataset: { format: rendition.format, width: rendition.width,
       bytes: rendition.bytes ?? "" } }));
   }

@@ -5,6 +5,7 @@ both views go to docs/screenshots/."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import requests
@@ -117,6 +118,14 @@ def test_a_new_products_cards_go_from_placeholder_to_loaded_images(
             assert re.fullmatch(r"\d+(\.\d+)? (B|kB|MB)", cells.nth(4).text_content())
             if kept:  # the source's own bytes are known: every rendition says its saving
                 assert re.fullmatch(r"-?\d+%", cells.nth(5).text_content())
+            format_, width, size = (rows.nth(n).get_attribute("data-format"), int(rows.nth(
+                n).get_attribute("data-width")), int(rows.nth(n).get_attribute("data-bytes")))
+            if format_ != "jpeg":
+                jpeg = next(r["bytes"] for r in image["renditions"]
+                            if r["format"] == "jpeg" and r["width"] == width)
+                # Math.round: halves go up, unlike Python's round.
+                saved = math.floor((1 - size / jpeg) * 100 + 0.5)
+                assert cells.nth(6).text_content() == f"{saved}%"
     screenshot(page, "product.png")
     assert watched.errors == [] and watched.dialogs == []
 
