@@ -9,6 +9,9 @@ import requests
 
 from tests.support.accounts import Account
 
+#: The one origin of the fixtures' EVENTS_CORS_ORIGINS.
+ALLOWED_ORIGIN = "https://allowed.example"
+
 
 def sign_up(api_url: str) -> Account:
     email = f"{uuid.uuid4().hex}@example.com"

@@ -6,12 +6,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests.integration.stream.clients import ALLOWED_ORIGIN
 from tests.support.environment import settings_env
 from tests.support.processes import ApiServer
 from tests.support.stream_server import StreamServer
 
-#: The one origin whose pages may ask for stream tokens and open streams.
-ALLOWED_ORIGIN = "https://allowed.example"
 #: Short enough that a test sees many ticks and heartbeats: a test of a missed wake-up
 #: waits seconds, not EVENTS_POLL_SECONDS' default.
 FAST = {"EVENTS_HEARTBEAT_SECONDS": "0.5", "EVENTS_POLL_SECONDS": "0.5"}
@@ -22,14 +21,6 @@ def api(base_settings, clean_database) -> Iterator[ApiServer]:
     server = ApiServer(settings_env(base_settings, EVENTS_CORS_ORIGINS=ALLOWED_ORIGIN))
     yield server
     server.stop()
-
-
-@pytest.fixture
-def stream(base_settings, clean_database) -> Iterator[StreamServer]:
-    server = StreamServer(settings_env(base_settings, **FAST,
-                                       EVENTS_CORS_ORIGINS=ALLOWED_ORIGIN))
-    yield server
-    server.close()
 
 
 @pytest.fixture
@@ -46,3 +37,8 @@ def start_stream(base_settings, clean_database) -> Iterator[Callable[..., Stream
     yield start
     for server in started:
         server.close()
+
+
+@pytest.fixture
+def stream(start_stream) -> StreamServer:
+    return start_stream(EVENTS_CORS_ORIGINS=ALLOWED_ORIGIN)

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import signal
 
+import pytest
+import requests
+
 from tests.integration.stream.clients import create_product, rename, sign_up
 from tests.support.stream_server import messages, open_stream
 
@@ -24,10 +27,9 @@ def test_last_event_id_resumes_across_a_restart_without_gap_or_repeat(api, strea
     before = messages(response, 3)
     assert names(before) == ["v0", "v1", "v2"]
 
-    # A deploy. The client goes first: SIGTERM with a stream still open does not end the
-    # process (the test below).
-    response.close()
+    # A deploy: SIGTERM with the stream open, which the process cuts after its grace.
     assert stream.stop() in (0, -signal.SIGTERM), stream.log()
+    response.close()
     for number in (3, 4, 5):
         rename(api.url, account, product["id"], f"v{number}")
     stream.start()
@@ -55,3 +57,7 @@ def test_sigterm_ends_the_process_with_streams_open(api, stream):
     messages(response, 1)
     # stop() kills the process (-9) when SIGTERM has not ended it within STOP_TIMEOUT.
     assert stream.stop() in (0, -signal.SIGTERM), stream.log()
+    # And the client sees its stream end (an EventSource then reconnects), not hang.
+    with pytest.raises((AssertionError, requests.RequestException)) as ended:
+        messages(response, 1, timeout=5)
+    assert "within" not in str(ended.value)
