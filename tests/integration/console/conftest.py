@@ -116,15 +116,16 @@ def open_page(browser) -> Iterator:
 def console_factory(pipeline_settings, pipeline_database, tmp_path) -> Iterator:  # noqa: F811
     started: list[Console] = []
 
-    def start(*, operator_token: str = "") -> Console:
+    def start(*, operator_token: str = "", **env: str) -> Console:
+        """``env``: variables both processes get (e.g. STREAM_TOKEN_TTL_SECONDS)."""
         stream_port = free_port()
         api = ApiServer(settings_env(
             pipeline_settings, OPERATOR_TOKEN=operator_token,
-            EVENTS_PUBLIC_URL=f"http://127.0.0.1:{stream_port}"),
+            EVENTS_PUBLIC_URL=f"http://127.0.0.1:{stream_port}", **env),
             log_path=tmp_path / f"api-{len(started)}.log")
         # The console's pages come from the API's origin: the stream must let it in.
         stream = StreamServer(settings_env(pipeline_settings, EVENTS_CORS_ORIGINS=api.url,
-                                           EVENTS_POLL_SECONDS="0.5"), port=stream_port)
+                                           EVENTS_POLL_SECONDS="0.5", **env), port=stream_port)
         started.append(console := Console(api, stream))
         return console
 
