@@ -47,7 +47,9 @@ def test_a_last_event_id_that_is_not_an_event_id_is_a_400(stream, two_users):
     for bad in ("42", "evt_", "evt_" + "g" * 32, "evt_" + "0" * 32, "evt_" + "F" * 32,
                 "evt_" + "f" * 32):
         for response in both_ways(stream, account, bad):
-            refused(response, 400, "Invalid event id")
+            # Refused as malformed, before any query (not as an id of no event).
+            body = refused(response, 400, "Invalid event id")
+            assert "Not an event id" in body["description"], bad
 
 
 def test_another_users_or_a_never_issued_event_id_is_a_400(stream, two_users):
