@@ -104,7 +104,8 @@ class ImagePipeline:
         with uploading(product_id):
             with _timed(context, "upload", bytes_out=bytes_out):
                 stored = self._upload(product_id, ladder)
-            record = self._record(ladder, stored, shown.blurhash, shown.dominant_color)
+            record = self._record(ladder, stored, shown.blurhash, shown.dominant_color,
+                                  source_bytes=len(fetched.data))
             started = time.perf_counter()
             with db.atomic():
                 written = replace_set(product_id, url, record["copy"], record,
@@ -145,7 +146,7 @@ class ImagePipeline:
         return stored
 
     def _record(self, ladder: Ladder, stored: list[StoredObject], blurhash: str,
-                dominant_color: str) -> dict:
+                dominant_color: str, *, source_bytes: int) -> dict:
         shown = [{"format": r.format, "width": r.width, "height": r.height,
                   "bytes": len(r.data), "url": each.url, "kept": r.kept_source,
                   "quality": r.quality, "score": r.score}
@@ -158,7 +159,7 @@ class ImagePipeline:
             # A set that left out a format is not the current revision's set: a redelivery
             # or `jobs.rerender` makes it again, and tries that format once more.
             revision=None if ladder.left_out else self._revision,
-            required_format=self._ladder.required)
+            required_format=self._ladder.required, source_bytes=source_bytes)
 
     def _discard(self, product_id: int, keys: list[str], *, quietly: bool = False,
                  keep_connection: bool = False) -> None:

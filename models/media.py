@@ -61,6 +61,9 @@ class MediaImage(msgspec.Struct):
     srcset: dict[str, str]
     revision: str | None
     error: ImageError | None
+    #: Bytes of the source as downloaded; None until ready, and for sets recorded before
+    #: it was kept.
+    source_bytes: int | None = None
 
 
 #: Fields of a rendition as the API shows it, in order.
@@ -82,7 +85,7 @@ def srcset(renditions: Sequence[dict]) -> str:
 
 def media_record(*, width: int, height: int, placeholder: dict, renditions: Sequence[dict],
                  revision: str | None, required_format: str,
-                 stand_in: dict | None = None) -> dict:
+                 stand_in: dict | None = None, source_bytes: int | None = None) -> dict:
     """The stored record of one source image's rendition set.
 
     Parameters:
@@ -107,6 +110,7 @@ def media_record(*, width: int, height: int, placeholder: dict, renditions: Sequ
             + [stand_in])
     return {"width": width, "height": height, "placeholder": dict(placeholder),
             "renditions": ordered, "srcset": sets, "revision": revision, "quality": chosen,
+            "source_bytes": source_bytes,
             "copy": stand_in["url"] if stand_in is not None else max(
                 (r for r in ordered if r["format"] == required_format),
                 key=lambda r: r["width"])["url"]}
@@ -119,13 +123,13 @@ def legacy_image(url: str, copy: str) -> dict[str, Any]:
             "placeholder": None,
             "renditions": [{"format": fmt, "width": None, "height": None, "bytes": None,
                             "url": copy}],
-            "srcset": {fmt: copy}, "revision": None, "error": None}
+            "srcset": {fmt: copy}, "revision": None, "error": None, "source_bytes": None}
 
 
 def _waiting(url: str, status: str, error: dict | None) -> dict[str, Any]:
     return {"source_url": url, "status": status, "width": None, "height": None,
             "placeholder": None, "renditions": [], "srcset": {}, "revision": None,
-            "error": error}
+            "error": error, "source_bytes": None}
 
 
 def images_of(images: Sequence[str], copies: Sequence[str | None], media: dict[str, dict],
@@ -144,7 +148,8 @@ def images_of(images: Sequence[str], copies: Sequence[str | None], media: dict[s
             shown.append({"source_url": url, "status": "ready", "width": record["width"],
                           "height": record["height"], "placeholder": record["placeholder"],
                           "renditions": record["renditions"], "srcset": record["srcset"],
-                          "revision": record["revision"], "error": None})
+                          "revision": record["revision"], "error": None,
+                          "source_bytes": record.get("source_bytes")})
         elif copy is not None:
             shown.append(legacy_image(url, copy))
         elif url in errors:

@@ -10,7 +10,8 @@ const LADDER_FORMATS = new Set(["avif", "webp", "jpeg"]);
 const FORMAT_ORDER = ["avif", "webp", "jpeg"];
 
 /** The source's own bytes when the worker kept them (they stand in, under the source's
- * format, for a rendition); otherwise the API does not say how large the source was. */
+ * format, for a rendition); its size is the image's source_bytes, or this one's for sets
+ * recorded before the API reported it. */
 function keptSource(image) {
   return image.renditions.find((rendition) => !LADDER_FORMATS.has(rendition.format)) || null;
 }
@@ -32,7 +33,7 @@ function row(cells, props = {}) {
 
 function renditionTable(image) {
   const kept = keptSource(image);
-  const sourceBytes = kept ? kept.bytes : null;
+  const sourceBytes = image.source_bytes ?? (kept ? kept.bytes : null);
   const jpegBytes = new Map(image.renditions.filter((rendition) => rendition.format === "jpeg")
     .map((rendition) => [rendition.width, rendition.bytes]));
   const head = el("thead", {}, el("tr", {}, ["", "format", "width", "height", "bytes",

@@ -64,6 +64,7 @@ def test_every_photo_gets_its_whole_ladder_in_every_format(api, account, images)
         with Image.open(PHOTOS / name) as source:
             upright = normalize(source)
         assert image["source_url"] == url and image["status"] == "ready", name
+        assert image["source_bytes"] == len((PHOTOS / name).read_bytes()), name
         assert (image["width"], image["height"]) == upright.size
         assert image["error"] is None and re.fullmatch(r"r[0-9a-f]{12}", image["revision"])
         expected_widths = sorted({min(w, upright.width) for w in WIDTHS})

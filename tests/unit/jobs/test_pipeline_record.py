@@ -18,7 +18,8 @@ def recorded(ladder) -> dict:
                              metrics=None, slots=None)
     stored = [StoredObject(f"products/1/{i}.{r.extension}", f"https://cdn/{i}.{r.extension}")
               for i, r in enumerate(ladder.renditions)]
-    return pipeline._record(ladder, stored, "LEHV6nWB2yk8pyo0adR*.7kCMdnj", "#8a6f4e")
+    return pipeline._record(ladder, stored, "LEHV6nWB2yk8pyo0adR*.7kCMdnj", "#8a6f4e",
+                            source_bytes=1234)
 
 
 def test_a_complete_set_records_the_current_revision():
@@ -26,6 +27,7 @@ def test_a_complete_set_records_the_current_revision():
     record = recorded(ladder)
     assert record["revision"] == settings_revision(OPTIONS)
     assert set(record["srcset"]) == {"avif", "webp", "jpeg"}
+    assert record["source_bytes"] == 1234
 
 
 def test_a_set_that_left_out_a_format_is_not_current_so_a_rerender_makes_it_again():
