@@ -27,7 +27,7 @@ migrate: $(STAMP)
 # -e /dev/null: honcho would otherwise load .env over the real environment; the processes read
 # .env themselves, under it (core/settings.py). The local S3 server keeps its objects in .data/s3.
 run: $(STAMP) services migrate
-	$(VENV)/bin/honcho start -f Procfile -e /dev/null --port $${PORT:-8080}
+	API_PORT=$${PORT:-8080} $(VENV)/bin/honcho start -f Procfile -e /dev/null --port $${PORT:-8080}
 
 test: $(STAMP) services
 	$(PY) -m pytest $(PYTEST_ARGS)

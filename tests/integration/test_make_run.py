@@ -204,6 +204,11 @@ def test_stored_images_survive_a_restart_of_make_run(database_url, clean_databas
         # Images and webhooks on workers of their own, and the live stream, all started.
         started = set(re.findall(r"(\w+)\.1 started \(pid=", run.log_path.read_text()))
         assert {"api", "worker", "webhooks", "events", "s3"} <= started, started
+        # The console, served on the API's port, may open the stream from a browser.
+        origin = f"http://localhost:{config.api_port}"
+        answer = requests.get(f"http://127.0.0.1:{config.events_port}/healthz",
+                              headers={"Origin": origin}, timeout=5)
+        assert answer.headers.get("Access-Control-Allow-Origin") == origin, answer.headers
         stored = {}
         for url in product["compressed_product_images"]:
             response = requests.get(url, timeout=10)
