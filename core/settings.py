@@ -27,7 +27,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    """The system's configuration (SPEC section 2); durations in seconds unless named _ms."""
+    """The system's configuration (docs/api.md); durations in seconds unless named _ms."""
 
     database_url: str = "postgresql://postgres@127.0.0.1:5432/product_management"
     #: Where migrations and the seeding command's lock connect when database_url is a
@@ -35,7 +35,7 @@ class Settings:
     database_direct_url: str = ""
     broker_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
     redis_url: str = "redis://127.0.0.1:6379/0"
-    #: Redis Cluster (SPEC section 9): also implied by a redis+cluster:// REDIS_URL.
+    #: Redis Cluster (docs/api.md): also implied by a redis+cluster:// REDIS_URL.
     redis_cluster: bool = False
     s3_endpoint: str = "127.0.0.1:9000"
     s3_secure: bool = False
@@ -49,7 +49,7 @@ class Settings:
     image_max_pixels: int = 50_000_000
     image_max_dimension: int = 1600
     image_format: str = "jpeg"
-    #: The rendition ladder (SPEC section 7): widths, smallest first, the largest always
+    #: The rendition ladder (docs/api.md): widths, smallest first, the largest always
     #: image_max_dimension; every format in image_formats at each width.
     image_widths: tuple[int, ...] = (320, 640, 1024, 1600)
     image_formats: tuple[str, ...] = ("avif", "webp", "jpeg")
@@ -65,9 +65,9 @@ class Settings:
     #: Days a replaced rendition set's objects stay after a re-render (clients may hold
     #: their immutable URLs); 0: removable at the next cleanup.
     rerender_grace_days: int = 7
-    #: Days events are kept for the feed (SPEC section 8); older ones are pruned.
+    #: Days events are kept for the feed (docs/api.md); older ones are pruned.
     events_retention_days: int = 7
-    #: Seconds before each retry of a failed webhook delivery (SPEC section 8); once they are
+    #: Seconds before each retry of a failed webhook delivery (docs/api.md); once they are
     #: spent the delivery is failed.
     webhook_retry_schedule: tuple[int, ...] = (30, 120, 600, 3600, 21600, 86400)
     #: Failed deliveries in a row that disable a webhook endpoint.
@@ -76,7 +76,7 @@ class Settings:
     #: its message lost with the broker) makes it due again once this runs out. Below the
     #: 10 s attempt, a slow receiver may get the same attempt again (same webhook-id).
     webhook_lease_seconds: float = 60.0
-    #: The live events stream's port (SPEC section 8), a process of its own.
+    #: The live events stream's port (docs/api.md), a process of its own.
     events_port: int = 8090
     #: The stream's URL as browsers reach it (the console opens its EventSource there);
     #: "": http://127.0.0.1:events_port. See stream_url.
@@ -103,8 +103,8 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # Secrets stay out of repr, so a logged or printed Settings cannot leak them.
     api_key_secret: str = dataclasses.field(default=DEVELOPMENT_API_KEY_SECRET, repr=False)
-    #: The operators' bearer token of /admin and the console's operator view (SPEC section
-    #: 10); "" turns them off (404), never open.
+    #: The operators' bearer token of /admin and the console's operator view (docs/api.md);
+    #: "" turns them off (404), never open.
     operator_token: str = dataclasses.field(default="", repr=False)
     log_level: str = "INFO"
     port: int = 8080
@@ -208,8 +208,8 @@ def _widths(text: str) -> tuple[int, ...]:
 
 
 def ladder_widths(widths: tuple[int, ...], max_dimension: int) -> tuple[int, ...]:
-    """The ladder's widths, smallest first, with ``max_dimension`` always the largest (SPEC
-    section 7); raises ValueError for a width outside MIN_WIDTH..max_dimension."""
+    """The ladder's widths, smallest first, with ``max_dimension`` always the largest (docs/api.md
+    ); raises ValueError for a width outside MIN_WIDTH..max_dimension."""
     outside = [width for width in widths if not MIN_WIDTH <= width <= max_dimension]
     if outside:
         raise ValueError(f"expected widths from {MIN_WIDTH} to IMAGE_MAX_DIMENSION "
@@ -295,7 +295,7 @@ def _non_empty(text: str) -> str:
 
 
 def from_env(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read every variable of SPEC section 2; the real environment wins over ``.env``.
+    """Read every variable of docs/api.md; the real environment wins over ``.env``.
 
     Parameters:
       environ: the variables to read; by default ``.env`` (when present) under ``os.environ``.
