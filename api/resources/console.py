@@ -31,7 +31,7 @@ def origin(url: str) -> str:
 def content_security_policy(*, image_origin: str, stream_origin: str) -> str:
     return "; ".join([
         "default-src 'none'", "script-src 'self'", "style-src 'self'",
-        f"img-src {image_origin} data: blob:", f"connect-src 'self' {stream_origin}",
+        f"img-src {image_origin} data:", f"connect-src 'self' {stream_origin}",
         "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"])
 
 

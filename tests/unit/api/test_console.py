@@ -13,7 +13,7 @@ from core.settings import Settings
 SETTINGS = Settings(s3_public_url="https://cdn.example:8443/product-images",
                     events_public_url="https://events.example/")
 POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; "
-          "img-src https://cdn.example:8443 data: blob:; "
+          "img-src https://cdn.example:8443 data:; "
           "connect-src 'self' https://events.example; base-uri 'none'; form-action 'self'; "
           "frame-ancestors 'none'")
 PAGES = {"/console": "catalog.html", "/console/product": "product.html",
