@@ -18,7 +18,7 @@ import io
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PIL import Image
 
@@ -125,6 +125,8 @@ class Ladder:
     renditions: tuple[Rendition, ...]
     thumbnail: Image.Image  # the smallest rendition's pixels, for the placeholder
     left_out: tuple[str, ...]  # extra formats that failed or ran out of time
+    #: Each made format's encoder quality, shared by all its widths (a kept source aside).
+    choices: dict[str, Choice] = field(default_factory=dict)
 
 
 def ladder_sizes(width: int, height: int, widths: Sequence[int],
@@ -204,6 +206,7 @@ def render_ladder(source: bytes, options: LadderOptions, *,
 
     renditions: list[Rendition] = []
     left_out: list[str] = []
+    choices: dict[str, Choice] = {}
     deadline = clock() + options.extra_seconds
     # The required format first, so the extras' time share can never cost the image.
     for fmt in sorted(options.formats, key=lambda name: name != options.required):
@@ -230,7 +233,9 @@ def render_ladder(source: bytes, options: LadderOptions, *,
         if fmt == options.required:
             made[0] = _kept_or_encoded(source, info, options, made[0])
         renditions.extend(made)
-    return Ladder(upright[0], upright[1], tuple(renditions), images[-1], tuple(left_out))
+        choices[fmt] = choice
+    return Ladder(upright[0], upright[1], tuple(renditions), images[-1], tuple(left_out),
+                  choices)
 
 
 def _kept_or_encoded(source: bytes, info: SourceInfo, options: LadderOptions,

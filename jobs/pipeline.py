@@ -119,11 +119,8 @@ class ImagePipeline:
             written=written, duration_ms=round((time.perf_counter() - started) * 1000, 2)))
         if written:
             self._metrics.image_processed(len(fetched.data), bytes_out)
-            # One choice per format: every width of a format shares its largest's quality.
-            for rendition in {r.format: r for r in reversed(ladder.renditions)
-                              if r.quality is not None}.values():
-                self._metrics.quality_chosen(rendition.format, rendition.quality,
-                                             rendition.score)
+            for fmt, choice in ladder.choices.items():
+                self._metrics.quality_chosen(fmt, choice.quality, choice.score)
         elif not in_use:
             # The product was deleted or edited while we worked: drop the orphans.
             self._discard(product_id, [each.key for each in stored])

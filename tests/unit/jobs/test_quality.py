@@ -101,6 +101,9 @@ def test_target_mode_records_one_quality_and_score_per_format_within_bounds():
         [(q, score)] = chosen  # one search per format, reused for the smaller width
         assert BOUNDS[fmt][0] <= q <= BOUNDS[fmt][1]
         assert q == BOUNDS[fmt][1] or score >= 72.0
+        # What the worker counts in its metrics.
+        assert (result.choices[fmt].quality, result.choices[fmt].score) == (q, score)
+    assert set(result.choices) == set(by_format)
 
 
 def test_the_revision_changes_with_the_mode_and_the_target_and_fixed_stays_as_it_was():
