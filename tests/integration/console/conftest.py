@@ -5,6 +5,7 @@ for a person."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -36,6 +37,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 OPERATOR_TOKEN = "operator-token-for-console-tests-0123"
+#: Where `make screenshots` keeps the README's pictures; other runs take them into the test's
+#: own folder, so that `make test` leaves the working tree as it was.
 SCREENSHOTS = REPO / "docs" / "screenshots"
 
 
@@ -168,8 +171,13 @@ def signed_in(console_factory, open_page) -> SignedIn:
     return SignedIn(console, account, watched)
 
 
-def screenshot(page: Page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / name
+def screenshot(page: Page, name: str, folder: Path) -> Path:
+    """The whole page as ``name``: in docs/screenshots when UPDATE_SCREENSHOTS=1, else in
+    ``folder``."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        folder = SCREENSHOTS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
     page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 0
     return path

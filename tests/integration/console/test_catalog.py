@@ -27,7 +27,7 @@ def card(page, product_id: int):
 
 
 def test_a_new_products_cards_go_from_placeholder_to_loaded_images(
-        signed_in, images, worker, pipeline_settings):
+        signed_in, images, worker, pipeline_settings, tmp_path):
     console, account, watched, page = (signed_in.console, signed_in.account,
                                        signed_in.watched, signed_in.page)
     urls = add_photos(images)
@@ -92,7 +92,7 @@ def test_a_new_products_cards_go_from_placeholder_to_loaded_images(
              message="the other product's card, loaded")
     assert page.locator("li.card").first.get_attribute("data-product-id") == str(other["id"])
     assert page.evaluate("window.notReloaded") is True
-    screenshot(page, "catalog.png")
+    screenshot(page, "catalog.png", tmp_path)
     assert watched.errors == [] and watched.dialogs == []
 
     # The product view: the source beside each rendition, with the API's byte figures.
@@ -127,7 +127,7 @@ def test_a_new_products_cards_go_from_placeholder_to_loaded_images(
                 # Math.round: halves go up, unlike Python's round.
                 saved = math.floor((1 - size / jpeg) * 100 + 0.5)
                 assert cells.nth(6).text_content() == f"{saved}%"
-    screenshot(page, "product.png")
+    screenshot(page, "product.png", tmp_path)
     assert watched.errors == [] and watched.dialogs == []
 
 

@@ -30,7 +30,7 @@ def test_without_an_operator_token_the_console_has_no_operator_view(console_fact
 
 
 def test_a_failed_image_is_replayed_from_the_operator_view_until_ready(
-        console_factory, open_page, images, worker):
+        console_factory, open_page, images, worker, tmp_path):
     console = console_factory(operator_token=OPERATOR_TOKEN)
     account = console.sign_up()
     catalog = open_page()
@@ -68,7 +68,7 @@ def test_a_failed_image_is_replayed_from_the_operator_view_until_ready(
     assert view.locator("[data-metric=dead_letters] .value").text_content() == "1"
     for name in ("outbox_depth", "image_queue_depth"):
         assert view.locator(f"[data-metric={name}] .value").text_content().isdigit(), name
-    screenshot(view, "operator.png")
+    screenshot(view, "operator.png", tmp_path)
 
     images.fix("late.jpg")
     message_id = row.get_attribute("data-message-id")
