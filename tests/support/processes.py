@@ -8,7 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,6 +23,24 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def stopped_after(start: Callable[..., T],
+                  stop: Callable[[T], object]) -> Iterator[Callable[..., T]]:
+    """``start``, remembering what it started, and ``stop`` for each of those on leaving: a
+    fixture's "start some, stop them at the end of the test"."""
+    started: list[T] = []
+
+    def remembered(*args: object, **kwargs: object) -> T:
+        started.append(start(*args, **kwargs))
+        return started[-1]
+
+    try:
+        yield remembered
+    finally:
+        for each in started:
+            stop(each)
 
 
 def wait_for(check: Callable[[], T], *, timeout: float = 20, interval: float = 0.05,

@@ -10,7 +10,7 @@ import pytest
 from tests.integration.pipeline.test_webhooks import log, make_product, register
 from tests.support.photos import PHOTOS
 from tests.support.pipeline import VHOST, create, wait_until_settled
-from tests.support.processes import wait_for
+from tests.support.processes import stopped_after, wait_for
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.webhook_receiver import HANG, OK, WebhookReceiver
 
@@ -37,16 +37,8 @@ def succeeded(api, account, hook: dict, count: int, *, timeout: float) -> list[d
 def workers(worker_factory):
     """worker_factory's workers, stopped at the end of the test, so that the next test's
     faults meet only its own."""
-    started = []
-
-    def start(settings, **options):  # noqa: ANN001, ANN202 - worker_factory's signature
-        worker = worker_factory(settings, **options)
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
+    with stopped_after(worker_factory, lambda worker: worker.stop()) as start:
+        yield start
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from tests.integration.stream.clients import ALLOWED_ORIGIN
 from tests.support.environment import settings_env
-from tests.support.processes import ApiServer
+from tests.support.processes import ApiServer, stopped_after
 from tests.support.stream_server import StreamServer
 
 #: Short enough that a test sees many ticks and heartbeats: a test of a missed wake-up
@@ -27,16 +27,11 @@ def api(base_settings, clean_database) -> Iterator[ApiServer]:
 def start_stream(base_settings, clean_database) -> Iterator[Callable[..., StreamServer]]:
     """Starts stream processes with settings of their own (FAST unless overridden), each
     stopped at the end of the test."""
-    started: list[StreamServer] = []
-
     def start(**overrides: str) -> StreamServer:
-        server = StreamServer(settings_env(base_settings, **{**FAST, **overrides}))
-        started.append(server)
-        return server
+        return StreamServer(settings_env(base_settings, **{**FAST, **overrides}))
 
-    yield start
-    for server in started:
-        server.close()
+    with stopped_after(start, StreamServer.close) as remembered:
+        yield remembered
 
 
 @pytest.fixture
