@@ -180,13 +180,15 @@ def chosen_quality(image: Image.Image, fmt: str, options: LadderOptions) -> Choi
                   fixed, BOUNDS[fmt])
 
 
-def encode(image: Image.Image, fmt: str, quality: int) -> bytes:
-    """``image`` (normalized) as ``fmt`` at encoder ``quality``, with no metadata."""
+def encode(image: Image.Image, fmt: str, quality: int, **overrides: object) -> bytes:
+    """``image`` (normalized) as ``fmt`` at encoder ``quality``, with no metadata;
+    ``overrides`` replace or add Pillow save arguments (the benchmarks try other chroma
+    subsampling this way)."""
     pil_format, _, _, extra = FORMATS[fmt]
     if fmt not in ALPHA_FORMATS:
         image = flatten(image)
     out = io.BytesIO()
-    image.save(out, format=pil_format, quality=quality, **extra)
+    image.save(out, format=pil_format, quality=quality, **{**extra, **overrides})
     return out.getvalue()
 
 

@@ -3,7 +3,10 @@ ceiling, is deterministic; fixed mode is unchanged; the choice is recorded."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image, JpegImagePlugin
 
 from jobs import ladder, quality
 from jobs.ladder import LadderOptions, encode, format_quality, render_ladder
@@ -130,3 +133,12 @@ def test_the_record_keeps_the_chosen_quality_but_clients_do_not_see_it():
                                  "webp": {"quality": 66, "score": 70.9}}
     [shown] = images_of(["s"], ["u/a.jpg"], {"s": record}, {})
     assert "quality" not in shown and all("quality" not in r for r in shown["renditions"])
+
+
+def test_encode_overrides_replace_the_formats_own_arguments():
+    # benchmarks/quality_bound.py tries 4:4:4 chroma through these; the worker passes none.
+    image = photo_image("rocket.jpg").resize((160, 107))
+    default, full = encode(image, "jpeg", 80), encode(image, "jpeg", 80, subsampling=0)
+    assert JpegImagePlugin.get_sampling(Image.open(io.BytesIO(default))) == 2  # 4:2:0
+    assert JpegImagePlugin.get_sampling(Image.open(io.BytesIO(full))) == 0  # 4:4:4
+    assert encode(image, "jpeg", 80, optimize=False) != default  # a FORMATS argument replaced
