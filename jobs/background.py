@@ -1,11 +1,11 @@
 """Loops that run in a thread of every worker process, from its boot to its shutdown: the
 events pruner and the webhook fan-out and dispatcher (the outbox relay has the same shape and
-could run through :class:`BackgroundLoop` too)."""
+could run through :class:`BackgroundLoops` too)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import dramatiq
 from dramatiq.middleware import Middleware
@@ -14,21 +14,29 @@ from dramatiq.middleware import Middleware
 Loop = Callable[[dramatiq.Broker, threading.Event], None]
 
 
-class BackgroundLoop(Middleware):
-    """Runs ``loop`` in a daemon thread named ``name`` in each worker process."""
+class BackgroundLoops(Middleware):
+    """Runs each of ``loops`` in a daemon thread named by its key, in each worker process.
 
-    def __init__(self, loop: Loop, *, name: str) -> None:
-        self._loop = loop
-        self._name = name
+    One middleware for all of them: dramatiq warns about a second middleware of the same type.
+    """
+
+    def __init__(self, loops: Mapping[str, Loop]) -> None:
+        self._loops = dict(loops)
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._loops)
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        self._thread = threading.Thread(target=self._loop, args=(broker, self._stop),
-                                        name=self._name, daemon=True)
-        self._thread.start()
+        for name, loop in self._loops.items():
+            thread = threading.Thread(target=loop, args=(broker, self._stop), name=name,
+                                      daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        for thread in self._threads:
+            thread.join(timeout=10)

@@ -16,7 +16,7 @@ import threading
 from core.logs import configure_logging
 from core.settings import Settings, load_or_exit
 from core.unit_of_work import unit_of_work
-from jobs.background import BackgroundLoop
+from jobs.background import Loop
 from models import events
 from models.db import bind
 
@@ -60,11 +60,12 @@ def prune_forever(retention_days: int, stop: threading.Event, *,
         stop.wait(interval)
 
 
-def events_pruner(retention_days: int, *, interval: float = PRUNE_INTERVAL) -> BackgroundLoop:
-    """The worker middleware that runs :func:`prune_forever` (``interval``: tests shorten it)."""
-    return BackgroundLoop(
-        lambda _broker, stop: prune_forever(retention_days, stop, interval=interval),
-        name="events-pruner")
+def events_pruner(retention_days: int, *,
+                  interval: float = PRUNE_INTERVAL) -> dict[str, Loop]:
+    """The worker loop that runs :func:`prune_forever` (``interval``: tests shorten it), by
+    its thread's name."""
+    return {"events-pruner":
+            lambda _broker, stop: prune_forever(retention_days, stop, interval=interval)}
 
 
 def main(settings: Settings | None = None) -> None:

@@ -15,6 +15,7 @@ from core.cache import ProductCache, cache_from_settings
 from core.logs import configure_logging
 from core.settings import Settings, ladder_widths, load_or_exit
 from jobs.actors import Actors, declare_actors
+from jobs.background import BackgroundLoops
 from jobs.broker import JOB_TIME_LIMIT_MS, build_broker, check_queue_types, worker_middleware
 from jobs.errors import StorageUnavailable
 from jobs.fetch import FetchLimits
@@ -84,6 +85,21 @@ def build_pipeline(settings: Settings, *, cache: ProductCache,
                          grace_days=settings.rerender_grace_days)
 
 
+def runtime_middleware(settings: Settings, *, cache: ProductCache, metrics: ImageMetrics,
+                       relay_in_worker: bool = True) -> list[dramatiq.Middleware]:
+    """The worker's middleware, in order, one of each type (dramatiq warns of a second)."""
+    # ImageMetrics stands before Prometheus: "after" hooks run in reverse order, and its
+    # counters need the multiprocess directory that Prometheus sets up at process boot.
+    middleware = [*worker_middleware(settings, cache=cache, metrics=metrics), metrics,
+                  Prometheus()]
+    if relay_in_worker:
+        middleware.append(OutboxRelay())
+    middleware.append(BackgroundLoops({**events_pruner(settings.events_retention_days),
+                                       **webhook_loops(settings)}))
+    middleware.append(SharedThreadsWarning())
+    return middleware
+
+
 def build_runtime(settings: Settings | None = None, *, relay_in_worker: bool = True) -> Runtime:
     if settings is None:
         settings = load_or_exit()
@@ -92,16 +108,8 @@ def build_runtime(settings: Settings | None = None, *, relay_in_worker: bool = T
     metrics = ImageMetrics()
     cache = cache_from_settings(settings)
     pipeline = build_pipeline(settings, cache=cache, metrics=metrics)
-    # ImageMetrics stands before Prometheus: "after" hooks run in reverse order, and its
-    # counters need the multiprocess directory that Prometheus sets up at process boot.
-    middleware = [*worker_middleware(settings, cache=cache, metrics=metrics), metrics,
-                  Prometheus()]
-    if relay_in_worker:
-        middleware.append(OutboxRelay())
-    middleware.append(events_pruner(settings.events_retention_days))
-    middleware.extend(webhook_loops(settings))
-    middleware.append(SharedThreadsWarning())
-    broker = build_broker(settings, middleware=middleware)
+    broker = build_broker(settings, middleware=runtime_middleware(
+        settings, cache=cache, metrics=metrics, relay_in_worker=relay_in_worker))
     actors = declare_actors(broker, pipeline)
     # On its own queue (docs/api.md): `dramatiq jobs.worker` consumes every declared queue,
     # and `--queues webhooks` gives deliveries worker processes of their own.

@@ -33,7 +33,7 @@ from standardwebhooks.webhooks import Webhook
 from core.events import event_id, render_event
 from core.settings import Settings
 from core.unit_of_work import unit_of_work
-from jobs.background import BackgroundLoop
+from jobs.background import Loop
 from jobs.errors import ImageJobError
 from jobs.fetch import FetchLimits, post
 from models import events, webhooks
@@ -175,19 +175,19 @@ def run_forever(step: Callable[[], int], stop: threading.Event, *, name: str) ->
             stop.wait(POLL_INTERVAL)
 
 
-def webhook_loops(settings: Settings) -> list[BackgroundLoop]:
-    """The fan-out and the dispatcher, as worker middleware."""
+def webhook_loops(settings: Settings) -> dict[str, Loop]:
+    """The fan-out and the dispatcher, worker loops by their threads' names."""
     lease_seconds = settings.webhook_lease_seconds
 
     def dispatch(broker: dramatiq.Broker, stop: threading.Event) -> None:
         run_forever(lambda: dispatch_once(broker, lease_seconds=lease_seconds), stop,
                     name="dispatch")
 
-    return [
-        BackgroundLoop(lambda _broker, stop: run_forever(fan_out_once, stop, name="fan-out"),
-                       name="webhook-fan-out"),
-        BackgroundLoop(dispatch, name="webhook-dispatch"),
-    ]
+    return {
+        "webhook-fan-out": lambda _broker, stop: run_forever(fan_out_once, stop,
+                                                             name="fan-out"),
+        "webhook-dispatch": dispatch,
+    }
 
 
 class SharedThreadsWarning(dramatiq.Middleware):
