@@ -9,7 +9,8 @@ Two loops run in a thread of every worker process (:func:`webhook_loops`):
 - the dispatcher leases due deliveries (``SKIP LOCKED`` too), commits the leases, and hands
   each to the ``deliver_webhook`` actor on the ``webhooks`` queue: a message lost with a
   broker or a worker (or never published) leaves a lease that runs out, and the delivery
-  comes due again. The schedule therefore lives in PostgreSQL, never in RabbitMQ delays.
+  comes due again (at once when the publish itself failed). The schedule therefore lives in
+  PostgreSQL, never in RabbitMQ delays.
 
 The actor makes ONE attempt: it takes the lease it was sent with (a stale message finds the
 lease gone and does nothing), POSTs the body rendered at fan-out with the Standard Webhooks
@@ -79,13 +80,30 @@ def dispatch_once(broker: dramatiq.Broker, *, lease_seconds: float,
     with unit_of_work():
         due = webhooks.claim_due(lease_seconds, limit=batch_size)
     # Published after the lease commits: an actor quicker than our commit would find the old
-    # lease and drop the message. A publish that fails leaves the lease to run out instead.
-    for delivery_id, lease in due:
-        broker.enqueue(dramatiq.Message(
-            queue_name=WEBHOOK_QUEUE, actor_name=DELIVER_WEBHOOK, args=(),
-            kwargs={"delivery_id": delivery_id, "lease": lease}, options={},
-            message_timestamp=int(time.time() * 1000)))
+    # lease and drop the message.
+    for index, (delivery_id, lease) in enumerate(due):
+        try:
+            broker.enqueue(dramatiq.Message(
+                queue_name=WEBHOOK_QUEUE, actor_name=DELIVER_WEBHOOK, args=(),
+                kwargs={"delivery_id": delivery_id, "lease": lease}, options={},
+                message_timestamp=int(time.time() * 1000)))
+        except Exception:
+            # The broker is away (publishes are confirmed, so this one is not queued, or its
+            # lease makes a late copy harmless): the unpublished deliveries are due again at
+            # once rather than after their whole lease. If the database is away too, the
+            # leases run out as before.
+            _release(due[index:])
+            raise
     return len(due)
+
+
+def _release(leases: list[tuple[int, str]]) -> None:
+    try:
+        with unit_of_work():
+            webhooks.release_leases(leases)
+    except Exception as error:  # noqa: BLE001 - the publish error is the one to raise
+        logger.warning("could not release %d webhook leases: %r", len(leases), error,
+                       extra={"event": "webhook_dispatch", "error_type": type(error).__name__})
 
 
 def signature_headers(attempt: Attempt, *, now: datetime | None = None) -> dict[str, str]:

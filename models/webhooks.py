@@ -204,6 +204,19 @@ def claim_due(lease_seconds: float, *, limit: int = 100) -> list[tuple[int, str]
     return sorted(cursor.fetchall())
 
 
+def release_leases(leases: Sequence[tuple[int, str]]) -> int:
+    """Make deliveries whose (id, lease) pairs are given due now, where the lease is still
+    theirs: the dispatcher's leases for messages it could not publish. Returns how many."""
+    if not leases:
+        return 0
+    cursor = db.execute_sql(
+        "UPDATE webhook_deliveries AS d SET next_attempt_at = now()"
+        " FROM unnest(%s::bigint[], %s::timestamptz[]) AS given(id, lease)"
+        " WHERE d.id = given.id AND d.next_attempt_at = given.lease AND d.status = 'pending'",
+        ([delivery_id for delivery_id, _ in leases], [lease for _, lease in leases]))
+    return cursor.rowcount
+
+
 def start_attempt(delivery_id: int, lease: str, lease_seconds: float) -> Attempt | None:
     """Take the attempt the lease ``lease`` was handed out for, renewing it; None when that
     lease is no longer the delivery's (it expired and was handed out again, or the delivery
