@@ -35,16 +35,15 @@ import numpy as np
 from PIL import Image
 
 from benchmarks.corpus import Source, corpus
+from jobs import ladder
 from jobs.ladder import LadderOptions, encode, format_quality
 from jobs.quality import BOUNDS
 
 FORMATS = ("jpeg", "webp", "avif")
-#: Format -> chroma mode -> Pillow save arguments; the first is what the worker does.
-CHROMA = {
-    "jpeg": {"4:2:0": {}, "4:4:4": {"subsampling": 0}},
-    "webp": {"4:2:0": {}},
-    "avif": {"4:2:0": {}, "4:4:4": {"subsampling": "4:4:4"}},
-}
+#: Format -> chroma mode -> Pillow save arguments (jobs.ladder.CHROMA); the first is the
+#: worker's default.
+CHROMA = {fmt: {mode: ladder.CHROMA[mode].get(fmt, {}) for mode in ladder.CHROMA
+                if mode == "4:2:0" or fmt in ladder.CHROMA[mode]} for fmt in FORMATS}
 
 
 @dataclass(frozen=True)

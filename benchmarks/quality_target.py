@@ -10,7 +10,8 @@ pixels (resized to its size, when it is smaller; a kept source is scored too: it
 clients get). Photos and synthetic renders are reported apart, and together.
 
 Run on its own: ``.venv/bin/python -m benchmarks.quality_target --target 75 [--target 80]``
-(fixed mode is measured once for all targets); ``--images`` adds one line per image.
+(fixed mode is measured once for all targets); ``--chroma-444 74`` adds fixed mode at
+IMAGE_QUALITY 74 with 4:4:4 chroma; ``--images`` adds one line per image.
 """
 
 from __future__ import annotations
@@ -35,15 +36,23 @@ def mode_name(target: float) -> str:
     return f"target {target:g}"
 
 
-def measure(targets: float | Sequence[float], sources: Sequence[Source] | None = None) -> dict:
+def chroma_name(quality: int) -> str:
+    return f"fixed {quality} at 4:4:4"
+
+
+def measure(targets: float | Sequence[float], sources: Sequence[Source] | None = None, *,
+            full_chroma: Sequence[int] = ()) -> dict:
     """``{"modes": [...], "sources": {name: Source}, "cpu": {(mode, name): s},
-    "records": {(mode, name, fmt): {"bytes", "score", "quality"}}}``."""
+    "records": {(mode, name, fmt): {"bytes", "score", "quality"}}}``; ``full_chroma``: fixed
+    mode at these IMAGE_QUALITY values with IMAGE_CHROMA=4:4:4, as more modes."""
     from ssimulacra2 import compute_ssimulacra2
 
     targets = [targets] if isinstance(targets, int | float) else list(targets)
     modes = {"fixed": LadderOptions()}
     modes |= {mode_name(target): LadderOptions(quality_mode="target", quality_target=target)
               for target in targets}
+    modes |= {chroma_name(quality): LadderOptions(quality=quality, chroma="4:4:4")
+              for quality in full_chroma}
     sources = list(sources if sources is not None else corpus())
     result: dict = {"modes": list(modes), "sources": {s.name: s for s in sources},
                     "cpu": {}, "records": {}}
@@ -152,9 +161,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", type=float, action="append",
                         help="IMAGE_QUALITY_TARGET to measure (repeatable; default 75)")
+    parser.add_argument("--chroma-444", type=int, action="append", default=[],
+                        metavar="QUALITY", help="also fixed mode at this IMAGE_QUALITY with "
+                        "IMAGE_CHROMA=4:4:4 (repeatable)")
     parser.add_argument("--images", action="store_true", help="one line per image too")
     args = parser.parse_args(argv)
-    result = measure(args.target or [75.0])
+    targets = args.target if args.target is not None else ([] if args.chroma_444 else [75.0])
+    result = measure(targets, full_chroma=args.chroma_444)
     print(format_table(result, per_image=args.images))
 
 

@@ -95,6 +95,9 @@ class Settings:
     image_quality_mode: str = "fixed"
     #: The score target mode aims for, on the SSIMULACRA2 scale (0-100, higher is better).
     image_quality_target: float = 70.0
+    #: The colour resolution of the JPEG and AVIF renditions: "4:2:0" (half, the codecs'
+    #: default) or "4:4:4" (full, at a lower encoder quality for about the same bytes).
+    image_chroma: str = "4:2:0"
     rate_limit_writes_per_minute: int = 600  # per API key; 0: off
     rate_limit_signups_per_minute: int = 20  # per client address; 0: off
     #: How the project's RabbitMQ queues are declared: classic, or quorum (replicated).
@@ -228,6 +231,13 @@ def _quality_mode(text: str) -> str:
     value = text.strip().lower()
     if value not in ("fixed", "target"):
         raise ValueError("expected fixed or target")
+    return value
+
+
+def _chroma(text: str) -> str:
+    value = text.strip()
+    if value not in ("4:2:0", "4:4:4"):
+        raise ValueError("expected 4:2:0 or 4:4:4")
     return value
 
 
@@ -402,6 +412,7 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
                                  defaults.events_poll_seconds),
         image_quality_mode=read("IMAGE_QUALITY_MODE", _quality_mode, defaults.image_quality_mode),
         image_quality_target=read("IMAGE_QUALITY_TARGET", _score, defaults.image_quality_target),
+        image_chroma=read("IMAGE_CHROMA", _chroma, defaults.image_chroma),
         rate_limit_writes_per_minute=read("RATE_LIMIT_WRITES_PER_MINUTE", _non_negative_int,
                                           defaults.rate_limit_writes_per_minute),
         rate_limit_signups_per_minute=read("RATE_LIMIT_SIGNUPS_PER_MINUTE", _non_negative_int,

@@ -59,6 +59,17 @@ FORMATS = {
 #: WebP at 82 matches JPEG 80's mean score with 0.76x its bytes. At the same number, AVIF
 #: was 1.18x JPEG's bytes and WebP scored lower.
 QUALITY_OFFSETS = {"jpeg": 0, "webp": 2, "avif": -8}
+#: IMAGE_CHROMA -> format -> Pillow save arguments. 4:2:0 (Pillow's own default) halves the
+#: colour resolution, which SSIMULACRA2 sees on thin coloured lines and the hardest photos;
+#: 4:4:4 keeps it (docs/benchmarks.md). libwebp's lossy mode has 4:2:0 only.
+CHROMA: dict[str, dict[str, dict[str, object]]] = {
+    "4:2:0": {},
+    "4:4:4": {"jpeg": {"subsampling": 0}, "avif": {"subsampling": "4:4:4"}},
+}
+#: Added to the encoder quality at each chroma, so that IMAGE_QUALITY keeps its look: full
+#: chroma costs bytes at the same quality, and buys a score a lower quality pays for
+#: (measured on the corpus, docs/benchmarks.md).
+CHROMA_OFFSETS: dict[str, dict[str, int]] = {"4:2:0": {}, "4:4:4": {"jpeg": -4, "avif": -3}}
 #: Formats that keep an alpha channel; JPEG is flattened on white.
 ALPHA_FORMATS = ("webp", "avif")
 #: Orientations (EXIF) that swap width and height.
@@ -82,10 +93,12 @@ class LadderOptions:
     max_dimension: int = 1600
     max_pixels: int = 50_000_000
     extra_seconds: float = 20.0
-    #: "fixed": every format at format_quality(quality); "target": each format searched for
-    #: the lowest quality reaching quality_target (jobs.quality), from format_quality(quality).
+    #: "fixed": every format at format_quality(quality, chroma); "target": each format
+    #: searched for the lowest quality reaching quality_target (jobs.quality), from there.
     quality_mode: str = "fixed"
     quality_target: float = 70.0
+    #: A key of CHROMA: the colour resolution of the JPEG and AVIF renditions.
+    chroma: str = "4:2:0"
 
     def __post_init__(self) -> None:
         if self.required not in self.formats or not set(self.formats) <= set(FORMATS):
@@ -96,6 +109,8 @@ class LadderOptions:
             raise ValueError(f"quality {self.quality} is not from 1 to 100")
         if self.quality_mode not in ("fixed", "target"):
             raise ValueError(f"quality mode {self.quality_mode!r} is not fixed or target")
+        if self.chroma not in CHROMA:
+            raise ValueError(f"chroma {self.chroma!r} is not one of {', '.join(CHROMA)}")
         self.decode_options  # noqa: B018 - it checks the decoding limits
 
     @property
@@ -163,27 +178,30 @@ def resized_ladder(image: Image.Image, sizes: Sequence[tuple[int, int]],
     return images
 
 
-def format_quality(fmt: str, quality: int) -> int:
-    """The encoder quality of ``fmt`` for IMAGE_QUALITY ``quality`` (QUALITY_OFFSETS)."""
-    return min(100, max(1, quality + QUALITY_OFFSETS[fmt]))
+def format_quality(fmt: str, quality: int, chroma: str = "4:2:0") -> int:
+    """The encoder quality of ``fmt`` for IMAGE_QUALITY ``quality`` at IMAGE_CHROMA
+    ``chroma`` (QUALITY_OFFSETS, CHROMA_OFFSETS)."""
+    offset = QUALITY_OFFSETS[fmt] + CHROMA_OFFSETS[chroma].get(fmt, 0)
+    return min(100, max(1, quality + offset))
 
 
 def chosen_quality(image: Image.Image, fmt: str, options: LadderOptions) -> Choice:
     """The encoder quality of ``fmt`` for the ladder whose largest rendition is ``image``: the
     fixed one, or the search's (one search at the largest width, reused for the smaller ones:
     they are resized from it and score at least as well at the same quality)."""
-    fixed = format_quality(fmt, options.quality)
+    fixed = format_quality(fmt, options.quality, options.chroma)
     if options.quality_mode == "fixed":
         return Choice(fixed, None, 0)
-    scorer = TileScorer(image, encode)
+    chroma = CHROMA[options.chroma].get(fmt, {})
+    scorer = TileScorer(image, lambda tiles, name, quality: encode(tiles, name, quality,
+                                                                   **chroma))
     return search(lambda quality: scorer.score(fmt, quality), options.quality_target,
                   fixed, BOUNDS[fmt])
 
 
 def encode(image: Image.Image, fmt: str, quality: int, **overrides: object) -> bytes:
     """``image`` (normalized) as ``fmt`` at encoder ``quality``, with no metadata;
-    ``overrides`` replace or add Pillow save arguments (the benchmarks try other chroma
-    subsampling this way)."""
+    ``overrides`` replace or add Pillow save arguments (a CHROMA entry)."""
     pil_format, _, _, extra = FORMATS[fmt]
     if fmt not in ALPHA_FORMATS:
         image = flatten(image)
@@ -220,7 +238,8 @@ def render_ladder(source: bytes, options: LadderOptions, *,
                 if fmt != options.required and clock() > deadline:
                     raise TimeoutError(f"{fmt}: the extra formats' time share is used up")
                 made.append(Rendition(fmt, each.width, each.height,
-                                      encode(each, fmt, choice.quality),
+                                      encode(each, fmt, choice.quality,
+                                             **CHROMA[options.chroma].get(fmt, {})),
                                       content_type, extension, quality=choice.quality,
                                       score=choice.score))
         except (*ENCODE_ERRORS, TimeoutError) as error:

@@ -1,8 +1,8 @@
 """The settings revision of a rendition set: what a re-render compares.
 
 A hash of everything that changes the bytes the ladder makes (widths, formats, the required
-format, quality, maximum dimension, AVIF effort, the quality mode and target with the
-search's parameters in target mode, and the encoder libraries' versions), so
+format, quality, maximum dimension, AVIF effort, the chroma resolution, the quality mode and
+target with the search's parameters in target mode, and the encoder libraries' versions), so
 that changing any of them, or upgrading Pillow's codecs, marks every image made before as due
 for ``jobs.rerender``; changing anything else (timeouts, retries) does not.
 """
@@ -16,7 +16,7 @@ import PIL
 from PIL import features
 
 from jobs import quality
-from jobs.ladder import AVIF_SPEED, QUALITY_OFFSETS, LadderOptions
+from jobs.ladder import AVIF_SPEED, CHROMA, CHROMA_OFFSETS, QUALITY_OFFSETS, LadderOptions
 
 #: Codec libraries whose versions change what a rendition's bytes are.
 CODECS = ("jpg", "webp", "avif")
@@ -36,6 +36,10 @@ def settings_revision(options: LadderOptions,
         "max_dimension": options.max_dimension, "avif_speed": AVIF_SPEED,
         "codecs": codec_versions() if codecs is None else codecs,
     }
+    if options.chroma != "4:2:0":
+        # Only when changed, so that the catalogs made before the setting keep their revision.
+        inputs["chroma"] = {"mode": options.chroma, "arguments": CHROMA[options.chroma],
+                            "offsets": CHROMA_OFFSETS[options.chroma]}
     if options.quality_mode != "fixed":
         # Only in target mode, so that fixed mode's revision (and its catalog) stay as they were.
         inputs["quality_search"] = {

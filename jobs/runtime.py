@@ -56,6 +56,7 @@ def ladder_options(settings: Settings) -> LadderOptions:
         formats=settings.image_formats,
         required=settings.image_format, quality=settings.image_quality,
         quality_mode=settings.image_quality_mode, quality_target=settings.image_quality_target,
+        chroma=settings.image_chroma,
         max_dimension=settings.image_max_dimension, max_pixels=settings.image_max_pixels,
         # A quarter of the job's time limit: the download (25 s at most) and the required
         # format always fit in the rest.

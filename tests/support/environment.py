@@ -48,6 +48,7 @@ _NAMES = {
     "events_poll_seconds": "EVENTS_POLL_SECONDS",
     "image_quality_mode": "IMAGE_QUALITY_MODE",
     "image_quality_target": "IMAGE_QUALITY_TARGET",
+    "image_chroma": "IMAGE_CHROMA",
     "rate_limit_writes_per_minute": "RATE_LIMIT_WRITES_PER_MINUTE",
     "rate_limit_signups_per_minute": "RATE_LIMIT_SIGNUPS_PER_MINUTE",
     "trusted_proxies": "TRUSTED_PROXIES",

@@ -26,7 +26,7 @@ def test_every_setting_survives_the_trip_through_the_environment():
         events_port=8091, events_public_url="https://events.example",
         events_cors_origins=("https://shop.example", "http://a:1"),
         stream_token_ttl_seconds=5, events_heartbeat_seconds=0.5, events_poll_seconds=0.25,
-        image_quality_mode="target", image_quality_target=66.5,
+        image_quality_mode="target", image_quality_target=66.5, image_chroma="4:4:4",
         rate_limit_writes_per_minute=15,
         rate_limit_signups_per_minute=0,
         trusted_proxies=("10.0.0.0/8", "192.0.2.7/32"), rabbitmq_queue_type="quorum",

@@ -1,10 +1,14 @@
 """How each format's encoder quality was chosen, through a real worker: kept in the stored
 media record (never in the representation) and counted in the worker's metrics, in fixed
-mode and in target mode (IMAGE_QUALITY_MODE)."""
+mode and in target mode (IMAGE_QUALITY_MODE); and IMAGE_CHROMA=4:4:4 reaching the stored
+renditions."""
 
 from __future__ import annotations
 
+import io
+
 import requests
+from PIL import Image, JpegImagePlugin
 
 from jobs.ladder import format_quality
 from jobs.quality import BOUNDS
@@ -77,4 +81,22 @@ def test_target_mode_records_the_searched_quality_and_its_score(
     assert scored == {fmt: 1.0 for fmt, choice in choices.items()
                       if choice["score"] is not None}
     assert scored, "no format's search reached its target"
+    worker.stop()
+
+
+def test_full_chroma_reaches_the_stored_jpeg_and_its_quality_record(
+        api, account, images, pipeline_database, worker_factory, pipeline_settings):
+    worker = worker_factory(pipeline_settings.replace(image_chroma="4:4:4"))
+    product_id, url, product, _ = processed(api, account, images, worker, "rocket.jpg")
+
+    quality = pipeline_settings.image_quality
+    assert stored_choices(pipeline_database, product_id, url) == {
+        fmt: {"quality": format_quality(fmt, quality, "4:4:4"), "score": None}
+        for fmt in FORMATS}
+    jpegs = [r for r in product["images"][0]["renditions"] if r["format"] == "jpeg"]
+    assert jpegs
+    for rendition in jpegs:
+        stored = requests.get(rendition["url"], timeout=10)
+        assert stored.status_code == 200
+        assert JpegImagePlugin.get_sampling(Image.open(io.BytesIO(stored.content))) == 0
     worker.stop()

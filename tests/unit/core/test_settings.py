@@ -47,7 +47,7 @@ def test_full_urls_override_split_names():
      ("TRUSTED_PROXIES", "proxy.example"), ("IMAGE_WIDTHS", "8,320"),
      ("IMAGE_WIDTHS", "320,2000"), ("IMAGE_WIDTHS", "wide"), ("IMAGE_FORMATS", "avif,gif"),
      ("IMAGE_FORMATS", " , "), ("RERENDER_GRACE_DAYS", "-1"),
-     ("RERENDER_GRACE_DAYS", "week")],
+     ("RERENDER_GRACE_DAYS", "week"), ("IMAGE_CHROMA", "4:2:2"), ("IMAGE_CHROMA", "444")],
 )
 def test_a_bad_value_names_its_variable(name, value):
     with pytest.raises(SettingsError, match=f"^{name}: "):

@@ -142,3 +142,23 @@ def test_encode_overrides_replace_the_formats_own_arguments():
     assert JpegImagePlugin.get_sampling(Image.open(io.BytesIO(default))) == 2  # 4:2:0
     assert JpegImagePlugin.get_sampling(Image.open(io.BytesIO(full))) == 0  # 4:4:4
     assert encode(image, "jpeg", 80, optimize=False) != default  # a FORMATS argument replaced
+
+
+def test_full_chroma_encodes_jpeg_and_avif_at_4_4_4_and_their_own_quality_and_webp_as_before():
+    source = saved(photo_image("rocket.jpg").resize((320, 214)), "JPEG", quality=95)
+    half = render_ladder(source, LadderOptions(widths=(160, 1600)))
+    full = render_ladder(source, LadderOptions(widths=(160, 1600), chroma="4:4:4"))
+    decoded, _ = ladder.decode(source, LadderOptions().decode_options)
+    images = {i.size: i for i in ladder.resized_ladder(decoded, [(320, 214), (160, 107)], 1)}
+    webp = [(r.width, r.data) for r in half.renditions if r.format == "webp"]
+    assert [(r.width, r.data) for r in full.renditions if r.format == "webp"] == webp
+    for rendition in full.renditions:
+        if rendition.kept_source or rendition.format == "webp":
+            continue
+        quality = format_quality(rendition.format, 80, "4:4:4")
+        assert rendition.quality == quality < format_quality(rendition.format, 80)
+        image = images[(rendition.width, rendition.height)]
+        assert rendition.data == encode(image, rendition.format, quality,
+                                        **ladder.CHROMA["4:4:4"][rendition.format])
+        if rendition.format == "jpeg":
+            assert JpegImagePlugin.get_sampling(Image.open(io.BytesIO(rendition.data))) == 0

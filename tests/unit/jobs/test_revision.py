@@ -23,6 +23,7 @@ def test_the_same_settings_give_the_same_revision():
     LadderOptions(quality=70),
     LadderOptions(widths=(320, 640, 1200), max_dimension=1200),
     LadderOptions(formats=("avif", "webp", "jpeg"), required="webp"),
+    LadderOptions(chroma="4:4:4"),
 ])
 def test_any_setting_that_changes_the_output_changes_it(changed):
     assert settings_revision(changed, CODECS) != settings_revision(LadderOptions(), CODECS)
