@@ -14,6 +14,7 @@ out of the image, logged, and tried again by a re-render (docs/api.md).
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import time
@@ -185,18 +186,26 @@ def format_quality(fmt: str, quality: int, chroma: str = "4:2:0") -> int:
     return min(100, max(1, quality + offset))
 
 
-def chosen_quality(image: Image.Image, fmt: str, options: LadderOptions) -> Choice:
-    """The encoder quality of ``fmt`` for the ladder whose largest rendition is ``image``: the
-    fixed one, or the search's (one search at the largest width, reused for the smaller ones:
-    they are resized from it and score at least as well at the same quality)."""
+def chosen_quality(fmt: str, options: LadderOptions,
+                   scorer: Callable[[], TileScorer]) -> Choice:
+    """The encoder quality of ``fmt``: the fixed one, or the search's through the scorer of
+    the ladder's largest rendition (one search at the largest width, reused for the smaller
+    ones: they are resized from it and score at least as well at the same quality)."""
     fixed = format_quality(fmt, options.quality, options.chroma)
     if options.quality_mode == "fixed":
         return Choice(fixed, None, 0)
-    chroma = CHROMA[options.chroma].get(fmt, {})
-    scorer = TileScorer(image, lambda tiles, name, quality: encode(tiles, name, quality,
-                                                                   **chroma))
-    return search(lambda quality: scorer.score(fmt, quality), options.quality_target,
+    return search(lambda quality: scorer().score(fmt, quality), options.quality_target,
                   fixed, BOUNDS[fmt])
+
+
+def _scorer(image: Image.Image, options: LadderOptions) -> Callable[[], TileScorer]:
+    """The largest rendition's TileScorer, made on first use and shared by the formats (its
+    tiles and their statistics are the same for all), probing at ``options.chroma``."""
+
+    def probe(tiles: Image.Image, fmt: str, quality: int) -> bytes:
+        return encode(tiles, fmt, quality, **CHROMA[options.chroma].get(fmt, {}))
+
+    return functools.cache(lambda: TileScorer(image, probe))
 
 
 def encode(image: Image.Image, fmt: str, quality: int, **overrides: object) -> bytes:
@@ -228,12 +237,13 @@ def render_ladder(source: bytes, options: LadderOptions, *,
     left_out: list[str] = []
     choices: dict[str, Choice] = {}
     deadline = clock() + options.extra_seconds
+    scorer = _scorer(images[0], options)
     # The required format first, so the extras' time share can never cost the image.
     for fmt in sorted(options.formats, key=lambda name: name != options.required):
         _, content_type, extension, _ = FORMATS[fmt]
         made = []
         try:
-            choice = chosen_quality(images[0], fmt, options)
+            choice = chosen_quality(fmt, options, scorer)
             for each in images:
                 if fmt != options.required and clock() > deadline:
                     raise TimeoutError(f"{fmt}: the extra formats' time share is used up")

@@ -25,6 +25,8 @@ from jobs.compress import flatten
 
 WINDOW = 7
 C1, C2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+#: Sample covariance over a window, as scikit-image does.
+_CORRECTION = WINDOW * WINDOW / (WINDOW * WINDOW - 1)
 #: Side of a scored tile; a multiple of 64 so tiles align with AVIF superblocks and JPEG/WebP
 #: macroblocks, as the same pixels do in the full image.
 TILE = 128
@@ -65,12 +67,10 @@ def ssim_arrays(x: np.ndarray, y: np.ndarray) -> float:
     """Mean SSIM of two same-shape luma arrays (1.0 for identical ones)."""
     if min(x.shape) < WINDOW:
         return 1.0 if np.array_equal(x, y) else float(1 - np.abs(x - y).mean() / 255)
-    n = WINDOW * WINDOW
-    correction = n / (n - 1)  # sample covariance, as scikit-image does
     mx, my = _box_mean(x), _box_mean(y)
-    vx = (_box_mean(x * x) - mx * mx) * correction
-    vy = (_box_mean(y * y) - my * my) * correction
-    cxy = (_box_mean(x * y) - mx * my) * correction
+    vx = (_box_mean(x * x) - mx * mx) * _CORRECTION
+    vy = (_box_mean(y * y) - my * my) * _CORRECTION
+    cxy = (_box_mean(x * y) - mx * my) * _CORRECTION
     score = ((2 * mx * my + C1) * (2 * cxy + C2)) / ((mx * mx + my * my + C1) * (vx + vy + C2))
     return float(score.mean())
 
@@ -112,24 +112,45 @@ def mosaic(image: Image.Image, boxes: list[tuple[int, int, int, int]]) -> Image.
 
 
 class TileScorer:
-    """The proxy score of ``image`` encoded at a quality: the tiles are chosen and their luma
-    computed once, each probe costs one small encode, decode and SSIM."""
+    """The proxy score of ``image`` encoded at a quality: the tiles are chosen, and their luma
+    and its window statistics computed, once for every format; each probe costs one small
+    encode, decode and the statistics of the decoded tiles."""
 
     def __init__(self, image: Image.Image,
                  encode: Callable[[Image.Image, str, int], bytes]) -> None:
         self._encode = encode
         self._tiles = mosaic(image, tile_boxes(image))
         self._reference = luma(self._tiles)
+        width = self._reference.shape[1]
+        #: Each tile's width: the SSIM of a tile is the mean over the windows inside it.
+        self._step = TILE if width > TILE and width % TILE == 0 else width
+        self._windowed = min(self._reference.shape) >= WINDOW and self._step >= WINDOW
+        if self._windowed:
+            x = self._reference
+            self._mx = _box_mean(x)
+            self._vx = (_box_mean(x * x) - self._mx * self._mx) * _CORRECTION
 
     def score(self, fmt: str, quality: int) -> float:
         with Image.open(io.BytesIO(self._encode(self._tiles, fmt, quality))) as decoded:
             decoded.load()
             other = luma(decoded)
-        width = self._reference.shape[1]
-        step = TILE if width > TILE and width % TILE == 0 else width
-        worst = min(ssim_arrays(self._reference[:, x:x + step], other[:, x:x + step])
-                    for x in range(0, width, step))
-        return to_ssimulacra2(worst)
+        return to_ssimulacra2(min(self.tile_ssims(other)))
+
+    def tile_ssims(self, other: np.ndarray) -> list[float]:
+        """Each tile's mean SSIM against the decoded mosaic ``other`` (what
+        :func:`ssim_arrays` gives tile by tile, computed over the mosaic at once)."""
+        x, width, step = self._reference, self._reference.shape[1], self._step
+        if not self._windowed:
+            return [ssim_arrays(x[:, at:at + step], other[:, at:at + step])
+                    for at in range(0, width, step)]
+        mx, vx, my = self._mx, self._vx, _box_mean(other)
+        vy = (_box_mean(other * other) - my * my) * _CORRECTION
+        cxy = (_box_mean(x * other) - mx * my) * _CORRECTION
+        ssim_map = ((2 * mx * my + C1) * (2 * cxy + C2)) / ((mx * mx + my * my + C1)
+                                                             * (vx + vy + C2))
+        # Windows that straddle two tiles belong to neither.
+        inside = step - WINDOW + 1
+        return [float(ssim_map[:, at:at + inside].mean()) for at in range(0, width, step)]
 
 
 def search(score: Callable[[int], float], target: float, start: int,

@@ -162,3 +162,20 @@ def test_full_chroma_encodes_jpeg_and_avif_at_4_4_4_and_their_own_quality_and_we
                                         **ladder.CHROMA["4:4:4"][rendition.format])
         if rendition.format == "jpeg":
             assert JpegImagePlugin.get_sampling(Image.open(io.BytesIO(rendition.data))) == 0
+
+
+@pytest.mark.parametrize("size", [(512, 340), (100, 60)])
+def test_the_mosaics_tile_ssims_are_each_tiles_own_ssim(size):
+    # The scorer computes the windows of all tiles at once and keeps the reference's
+    # statistics across probes; that must be what scoring each tile alone gives.
+    image = photo_image("rocket.jpg").resize(size)
+    scorer = TileScorer(image, encode)
+    tiles = quality.mosaic(image, quality.tile_boxes(image))
+    reference = quality.luma(tiles)
+    for fmt, level in (("jpeg", 40), ("webp", 60), ("avif", 50)):
+        other = quality.luma(Image.open(io.BytesIO(encode(tiles, fmt, level))))
+        step = quality.TILE if size[0] > quality.TILE else size[0]
+        alone = [quality.ssim_arrays(reference[:, x:x + step], other[:, x:x + step])
+                 for x in range(0, reference.shape[1], step)]
+        assert scorer.tile_ssims(other) == pytest.approx(alone, abs=1e-12)
+        assert len(alone) == (quality.TILES if size[0] > quality.TILE else 1)
