@@ -653,3 +653,14 @@ def test_dockerignore_lets_in_only_what_the_dockerfile_copies():
             copied |= {source.rstrip("/") for source in sources}
     assert allowed == copied
     assert not allowed & {".venv", ".git", ".env", "tests", "docs"}
+
+
+def test_every_setting_of_the_rendition_ladder_passes_through_to_the_app(services):
+    # They are in the settings revision, so an operator must be able to change any of them
+    # for the containers too (IMAGE_CHROMA=4:4:4 docker compose up, then jobs.rerender).
+    ladder = ("IMAGE_WIDTHS", "IMAGE_FORMATS", "IMAGE_FORMAT", "IMAGE_QUALITY", "IMAGE_CHROMA",
+              "IMAGE_QUALITY_MODE", "IMAGE_QUALITY_TARGET", "IMAGE_MAX_DIMENSION")
+    for name in (*APP_SERVICES, *CLUSTER_APP):
+        given = environment(services[name])
+        assert {each: given.get(each) for each in ladder} == {
+            each: f"${{{each}:-}}" for each in ladder}, name
