@@ -34,20 +34,22 @@ ONE_SHOTS = {"minio-setup", "migrate", "migrate-cluster"}
 RABBITMQ_NODES = ("rabbitmq-1", "rabbitmq-2", "rabbitmq-3")
 LONG_RUNNING = {"postgres", "redis", "rabbitmq", "minio", "api", "worker", "webhook-worker",
                 "events",
-                "api-cluster", "worker-cluster", "webhook-worker-cluster", *RABBITMQ_NODES}
+                "api-cluster", "worker-cluster", "webhook-worker-cluster", "events-cluster",
+                *RABBITMQ_NODES}
 APP_SERVICES = ("api", "worker", "webhook-worker", "events", "migrate")
 #: The services of `docker compose --profile cluster up`, beside the default ones.
-CLUSTER_PROFILE = {"api-cluster", "worker-cluster", "webhook-worker-cluster", "migrate-cluster",
-                   *RABBITMQ_NODES}
-CLUSTER_APP = ("api-cluster", "worker-cluster", "webhook-worker-cluster", "migrate-cluster")
+CLUSTER_PROFILE = {"api-cluster", "worker-cluster", "webhook-worker-cluster", "events-cluster",
+                   "migrate-cluster", *RABBITMQ_NODES}
+CLUSTER_APP = ("api-cluster", "worker-cluster", "webhook-worker-cluster", "events-cluster",
+               "migrate-cluster")
 #: The queues the actors are declared on (jobs.images, jobs.webhooks).
 QUEUES = ("images", "webhooks")
 HEALTHY = "service_healthy"
 COMPLETED = "service_completed_successfully"
 
 #: Host port -> the service that publishes it (the same port inside the container).
-PUBLISHED = {8080: "api", 8081: "api-cluster", 8090: "events", 5672: "rabbitmq", 15672: "rabbitmq",
-             15692: "rabbitmq", 9000: "minio", 9001: "minio"}
+PUBLISHED = {8080: "api", 8081: "api-cluster", 8090: "events", 8091: "events-cluster",
+             5672: "rabbitmq", 15672: "rabbitmq", 15692: "rabbitmq", 9000: "minio", 9001: "minio"}
 
 DEPENDENCIES = {
     "api": {"migrate": COMPLETED, "redis": HEALTHY, "rabbitmq": HEALTHY,
@@ -58,6 +60,7 @@ DEPENDENCIES = {
     "events": {"migrate": COMPLETED},
     "migrate": {"postgres": HEALTHY},
     "migrate-cluster": {"postgres": HEALTHY},
+    "events-cluster": {"migrate-cluster": COMPLETED},
     "rabbitmq-2": {"rabbitmq-1": HEALTHY},
     "rabbitmq-3": {"rabbitmq-1": HEALTHY},
     **{name: {"migrate-cluster": COMPLETED, "redis": HEALTHY, "minio-setup": COMPLETED,
@@ -368,6 +371,22 @@ def test_the_cluster_app_uses_every_node_with_quorum_queues(services, known):
     assert command(services["api-cluster"]) == command(services["api"])
     assert command(services["worker-cluster"]) == command(services["worker"])
     assert command(services["webhook-worker-cluster"]) == command(services["webhook-worker"])
+    assert command(services["events-cluster"]) == command(services["events"])
+
+
+def test_the_cluster_console_opens_the_cluster_stream(services):
+    # The console of api-cluster (8081) must read events of the cluster app's database, so it
+    # opens events-cluster (8091), which lets that page's origin in; and the default app's
+    # stream stays the default console's.
+    cluster, default = ({key: resolve_defaults(value)
+                         for key, value in environment(services[name]).items()}
+                        for name in ("api-cluster", "api"))
+    api, stream = from_env(cluster), from_env({key: resolve_defaults(value) for key, value in
+                                               environment(services["events-cluster"]).items()})
+    assert api.events_public_url == f"http://localhost:{stream.events_port}"
+    assert published_ports(services["events-cluster"]) == {stream.events_port: stream.events_port}
+    assert f"http://localhost:{api.port}" in stream.events_cors_origins
+    assert stream.database_url == api.database_url != from_env(default).database_url
     assert services["webhook-worker-cluster"]["healthcheck"] == \
         services["worker-cluster"]["healthcheck"]
     assert "8081/healthz" in services["api-cluster"]["healthcheck"]["test"][3]
