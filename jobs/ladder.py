@@ -198,12 +198,17 @@ def chosen_quality(fmt: str, options: LadderOptions,
                   fixed, BOUNDS[fmt])
 
 
+def chroma_arguments(options: LadderOptions, fmt: str) -> dict[str, object]:
+    """The Pillow save arguments of ``options.chroma`` for ``fmt`` (none at 4:2:0)."""
+    return CHROMA[options.chroma].get(fmt, {})
+
+
 def _scorer(image: Image.Image, options: LadderOptions) -> Callable[[], TileScorer]:
     """The largest rendition's TileScorer, made on first use and shared by the formats (its
     tiles and their statistics are the same for all), probing at ``options.chroma``."""
 
     def probe(tiles: Image.Image, fmt: str, quality: int) -> bytes:
-        return encode(tiles, fmt, quality, **CHROMA[options.chroma].get(fmt, {}))
+        return encode(tiles, fmt, quality, **chroma_arguments(options, fmt))
 
     return functools.cache(lambda: TileScorer(image, probe))
 
@@ -249,7 +254,7 @@ def render_ladder(source: bytes, options: LadderOptions, *,
                     raise TimeoutError(f"{fmt}: the extra formats' time share is used up")
                 made.append(Rendition(fmt, each.width, each.height,
                                       encode(each, fmt, choice.quality,
-                                             **CHROMA[options.chroma].get(fmt, {})),
+                                             **chroma_arguments(options, fmt)),
                                       content_type, extension, quality=choice.quality,
                                       score=choice.score))
         except (*ENCODE_ERRORS, TimeoutError) as error:
