@@ -20,7 +20,7 @@ image a chroma mode and a quality within ``jobs.quality.BOUNDS``:
   bits per pixel): every image is judged at its own scale, only its content decides.
 
 Only the largest rendition's bytes count here (the smaller widths follow the same quality).
-Run: ``.venv/bin/python -m benchmarks.quality_bound`` (about 10 minutes on 2 cores).
+Run: ``.venv/bin/python -m benchmarks.quality_bound`` (about 5 minutes on 2 cores).
 """
 
 from __future__ import annotations
