@@ -75,11 +75,20 @@ def test_tiles_are_the_busiest_full_resolution_squares():
     assert quality.tile_boxes(small) == [(0, 0, 100, 60)]
 
 
-def test_fixed_mode_is_byte_for_byte_the_fixed_quality():
-    source = saved(photo_image("rocket.jpg").resize((320, 214)), "JPEG", quality=95)
-    result = render_ladder(source, LadderOptions(widths=(160, 1600)))
+#: A 320 px JPEG source: the ladder widths 160 and 1600 make a 320 and a 160 px rendition.
+ROCKET = saved(photo_image("rocket.jpg").resize((320, 214)), "JPEG", quality=95)
+
+
+def ladder_images(source: bytes) -> dict[tuple[int, int], object]:
+    """The pixels render_ladder encodes for ``source`` at 320 and 160 px, by size."""
     decoded, _ = ladder.decode(source, LadderOptions().decode_options)
-    images = {i.size: i for i in ladder.resized_ladder(decoded, [(320, 214), (160, 107)], 1)}
+    return {i.size: i for i in ladder.resized_ladder(decoded, [(320, 214), (160, 107)], 1)}
+
+
+def test_fixed_mode_is_byte_for_byte_the_fixed_quality():
+    source = ROCKET
+    result = render_ladder(source, LadderOptions(widths=(160, 1600)))
+    images = ladder_images(source)
     for rendition in result.renditions:
         if rendition.kept_source:
             continue
@@ -91,7 +100,7 @@ def test_fixed_mode_is_byte_for_byte_the_fixed_quality():
 
 
 def test_target_mode_records_one_quality_and_score_per_format_within_bounds():
-    source = saved(photo_image("rocket.jpg").resize((320, 214)), "JPEG", quality=95)
+    source = ROCKET
     result = render_ladder(source, LadderOptions(widths=(160, 1600), quality_mode="target",
                                                  quality_target=72.0))
     by_format: dict[str, set] = {}
@@ -145,11 +154,10 @@ def test_encode_overrides_replace_the_formats_own_arguments():
 
 
 def test_full_chroma_encodes_jpeg_and_avif_at_4_4_4_and_their_own_quality_and_webp_as_before():
-    source = saved(photo_image("rocket.jpg").resize((320, 214)), "JPEG", quality=95)
+    source = ROCKET
     half = render_ladder(source, LadderOptions(widths=(160, 1600)))
     full = render_ladder(source, LadderOptions(widths=(160, 1600), chroma="4:4:4"))
-    decoded, _ = ladder.decode(source, LadderOptions().decode_options)
-    images = {i.size: i for i in ladder.resized_ladder(decoded, [(320, 214), (160, 107)], 1)}
+    images = ladder_images(source)
     webp = [(r.width, r.data) for r in half.renditions if r.format == "webp"]
     assert [(r.width, r.data) for r in full.renditions if r.format == "webp"] == webp
     for rendition in full.renditions:
