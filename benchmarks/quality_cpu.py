@@ -15,9 +15,8 @@ import io
 import time
 from collections.abc import Sequence
 
-from PIL import Image
-
-from benchmarks.corpus import corpus, photo_files
+from benchmarks.corpus import corpus, photo_files, variant
+from benchmarks.sources import open_photo
 from jobs.ladder import LadderOptions, render_ladder
 
 UPLOAD_SIDE = 2400
@@ -27,11 +26,8 @@ def uploads() -> list[bytes]:
     """The corpus photos, longest side UPLOAD_SIDE, as JPEG 92."""
     out = []
     for path in photo_files():
-        with Image.open(path) as opened:
-            image = opened.convert("RGB")
-        scale = UPLOAD_SIDE / max(image.size)
-        image = image.resize((round(image.width * scale), round(image.height * scale)),
-                             Image.Resampling.LANCZOS)
+        photo = open_photo(path)
+        image = variant(photo, 1.0, UPLOAD_SIDE / max(photo.size))
         data = io.BytesIO()
         image.save(data, format="JPEG", quality=92)
         out.append(data.getvalue())
