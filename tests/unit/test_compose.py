@@ -21,7 +21,7 @@ import pytest
 import yaml
 from dotenv import dotenv_values
 
-from core.settings import from_env
+from core.settings import Settings, from_env
 from tests.support.settings_names import known_names
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,6 +103,12 @@ def environment(service: dict) -> dict[str, str]:
 def resolve_defaults(value: str) -> str:
     """The value Compose gives ``${NAME:-default}`` when NAME is set nowhere."""
     return INTERPOLATION.sub(lambda match: match.group(2) or "", value)
+
+
+def service_settings(service: dict) -> Settings:
+    """The app's settings in ``service``, with every interpolation at its default."""
+    return from_env({key: resolve_defaults(value)
+                     for key, value in environment(service).items()})
 
 
 def published_ports(service: dict) -> dict[int, int]:
@@ -198,7 +204,7 @@ def test_app_environment_points_at_the_compose_services(services):
         assert given["AWS_S3_BUCKET"] == "product-images"
         assert not {"DATABASE_URL", "BROKER_URL", "REDIS_URL"} & set(given), \
             "the URLs would override the service names"
-        settings = from_env({key: resolve_defaults(value) for key, value in given.items()})
+        settings = service_settings(services[name])
         assert urlsplit(settings.database_url).hostname == "postgres"
         assert urlsplit(settings.broker_url).hostname == "rabbitmq"
         assert urlsplit(settings.redis_url).hostname == "redis"
@@ -352,12 +358,11 @@ def test_the_cluster_nodes_share_a_cookie_and_find_each_other(services):
 
 
 def test_the_cluster_app_uses_every_node_with_quorum_queues(services, known):
-    default = from_env({key: resolve_defaults(value)
-                        for key, value in environment(services["api"]).items()})
+    default = service_settings(services["api"])
     for name in CLUSTER_APP:
         given = environment(services[name])
         assert not set(given) - known, f"{name} sets names from_env never reads"
-        settings = from_env({key: resolve_defaults(value) for key, value in given.items()})
+        settings = service_settings(services[name])
         assert [urlsplit(url).hostname for url in settings.broker_urls] == list(RABBITMQ_NODES)
         assert settings.rabbitmq_queue_type == "quorum"
         # Its own database, cache database and bucket: the two apps never share work.
@@ -372,24 +377,21 @@ def test_the_cluster_app_uses_every_node_with_quorum_queues(services, known):
     assert command(services["worker-cluster"]) == command(services["worker"])
     assert command(services["webhook-worker-cluster"]) == command(services["webhook-worker"])
     assert command(services["events-cluster"]) == command(services["events"])
+    assert services["webhook-worker-cluster"]["healthcheck"] == \
+        services["worker-cluster"]["healthcheck"]
+    assert "8081/healthz" in services["api-cluster"]["healthcheck"]["test"][3]
 
 
 def test_the_cluster_console_opens_the_cluster_stream(services):
     # The console of api-cluster (8081) must read events of the cluster app's database, so it
     # opens events-cluster (8091), which lets that page's origin in; and the default app's
     # stream stays the default console's.
-    cluster, default = ({key: resolve_defaults(value)
-                         for key, value in environment(services[name]).items()}
-                        for name in ("api-cluster", "api"))
-    api, stream = from_env(cluster), from_env({key: resolve_defaults(value) for key, value in
-                                               environment(services["events-cluster"]).items()})
+    api, stream, default = (service_settings(services[name])
+                            for name in ("api-cluster", "events-cluster", "api"))
     assert api.events_public_url == f"http://localhost:{stream.events_port}"
     assert published_ports(services["events-cluster"]) == {stream.events_port: stream.events_port}
     assert f"http://localhost:{api.port}" in stream.events_cors_origins
-    assert stream.database_url == api.database_url != from_env(default).database_url
-    assert services["webhook-worker-cluster"]["healthcheck"] == \
-        services["worker-cluster"]["healthcheck"]
-    assert "8081/healthz" in services["api-cluster"]["healthcheck"]["test"][3]
+    assert stream.database_url == api.database_url != default.database_url
 
 
 # --- the Compose file format -----------------------------------------------------------------
